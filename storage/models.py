@@ -1,0 +1,118 @@
+"""The SQL schema, as SQLAlchemy 2.0 typed ORM classes. Models declare columns and never query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in Python, naive UTC in the database, so SQLite and PostgreSQL agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes written to the log must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class TitleRow(Base):
+    __tablename__ = "titles"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class ArtworkRow(Base):
+    __tablename__ = "artworks"
+    __table_args__ = (UniqueConstraint("title_id", "image_path", name="uq_artworks_title_image"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"), index=True)
+    image_path: Mapped[str] = mapped_column(Text)
+    frame_index: Mapped[int | None]
+    timestamp_s: Mapped[float | None] = mapped_column(Double)
+    features: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_reward_deadline", "reward_deadline"),)
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"))
+    context: Mapped[dict[str, Any]]
+    candidate_ids: Mapped[list[Any]]
+    pmf: Mapped[list[Any]]
+    artwork_id: Mapped[int] = mapped_column(ForeignKey("artworks.id"))
+    probability: Mapped[float] = mapped_column(Double)
+    policy_version: Mapped[str] = mapped_column(String(100))
+    exploration: Mapped[dict[str, Any]]
+    reward_deadline: Mapped[datetime]
+
+
+class RewardRow(Base):
+    """Append-only: one row per event (the first reward wins); never updated."""
+
+    __tablename__ = "rewards"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("decisions.event_id"), primary_key=True)
+    value: Mapped[float] = mapped_column(Double)
+    received_at: Mapped[datetime]
+    late: Mapped[bool] = mapped_column(Boolean)
+
+
+class JoinedExampleRow(Base):
+    __tablename__ = "joined_examples"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(ForeignKey("decisions.event_id"), unique=True)
+    reward: Mapped[float] = mapped_column(Double)
+    rewarded: Mapped[bool] = mapped_column(Boolean)
+    joined_at: Mapped[datetime]
+
+
+class CheckpointRow(Base):
+    __tablename__ = "checkpoints"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    parent_version: Mapped[int] = mapped_column(Integer, unique=True)
+    policy: Mapped[str] = mapped_column(String(50))
+    args: Mapped[str] = mapped_column(Text)
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]

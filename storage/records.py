@@ -1,0 +1,179 @@
+"""Plain records that go in and out of the log. Frozen, validated on construction, no SQL."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.errors import InvalidDecision, InvalidReward
+
+#: How far a pmf may drift from summing to 1 (float32 arithmetic inside VW rounds at ~1e-7).
+PMF_TOLERANCE = 1e-4
+
+
+def check_reward(value: float) -> float:
+    """Return ``value`` as a float if it is a finite number in [0, 1], else raise InvalidReward."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidReward(f"reward must be a number in [0, 1], got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise InvalidReward(f"reward must be in [0, 1] (click = 1), got {value!r}")
+    return value
+
+
+def _json_or_raise(what: str, value: object) -> None:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDecision(f"{what} is not JSON-serialisable: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class NewArtwork:
+    """One candidate image to register under a title."""
+
+    image_path: str
+    """Where the image lives (a path or URL); unique within its title."""
+    timestamp_s: float | None = None
+    """Time of the source frame in the video, in seconds."""
+    frame_index: int | None = None
+    """Index of the source frame in the video."""
+    features: Mapping[str, float] = field(default_factory=dict)
+    """Named numeric features (the bandit's action features)."""
+
+    def __post_init__(self) -> None:
+        if not self.image_path:
+            raise InvalidDecision("artwork image_path must not be empty")
+        for name, value in self.features.items():
+            if not isinstance(name, str) or not isinstance(value, (int, float)):
+                raise InvalidDecision(f"artwork feature {name!r}={value!r}: need str -> number")
+            if not math.isfinite(float(value)):
+                raise InvalidDecision(f"artwork feature {name!r} is not finite: {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Artwork:
+    """A registered artwork as read back from the log."""
+
+    id: int
+    title_id: str
+    image_path: str
+    timestamp_s: float | None
+    frame_index: int | None
+    features: Mapping[str, float]
+    status: str
+    """``active`` or ``retired``; only active artworks are served."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewDecision:
+    """One served decision, exactly as the policy made it. Validated so the log stays evaluable."""
+
+    event_id: str
+    """Client-safe unique id; the primary key, so a retried write is idempotent."""
+    title_id: str
+    context: Mapping[str, Any]
+    """The user context, as JSON."""
+    candidate_ids: tuple[int, ...]
+    """Artwork ids offered, in the order the pmf refers to; shape (n_candidates,)."""
+    pmf: tuple[float, ...]
+    """Probability of each candidate; shape (n_candidates,), sums to 1."""
+    artwork_id: int
+    """The chosen artwork, one of ``candidate_ids``."""
+    probability: float
+    """The chosen artwork's probability (its propensity), equal to its pmf entry."""
+    policy_version: str
+    exploration: Mapping[str, Any]
+    """Exploration settings in force, for the record (e.g. {"kind": "epsilon", "epsilon": 0.05})."""
+    created_at: datetime
+    reward_deadline: datetime
+    """After this instant the decision is joined with whatever reward came (or 0)."""
+
+    def __post_init__(self) -> None:
+        if not self.event_id or len(self.event_id) > 64:
+            raise InvalidDecision(f"event_id must be 1-64 characters, got {self.event_id!r}")
+        n = len(self.candidate_ids)
+        if n == 0:
+            raise InvalidDecision(f"{self.event_id}: a decision needs at least one candidate")
+        if len(self.pmf) != n:
+            raise InvalidDecision(f"{self.event_id}: pmf has {len(self.pmf)} entries for {n}")
+        if len(set(self.candidate_ids)) != n:
+            raise InvalidDecision(f"{self.event_id}: candidate ids repeat: {self.candidate_ids}")
+        if any(not math.isfinite(p) or p < 0.0 or p > 1.0 for p in self.pmf):
+            raise InvalidDecision(f"{self.event_id}: pmf entries must be in [0, 1]: {self.pmf}")
+        if abs(math.fsum(self.pmf) - 1.0) > PMF_TOLERANCE:
+            raise InvalidDecision(f"{self.event_id}: pmf sums to {math.fsum(self.pmf)!r}, not 1")
+        if self.artwork_id not in self.candidate_ids:
+            raise InvalidDecision(
+                f"{self.event_id}: chosen artwork {self.artwork_id} is not among the candidates"
+            )
+        chosen_p = self.pmf[self.candidate_ids.index(self.artwork_id)]
+        if not 0.0 < self.probability <= 1.0 or abs(chosen_p - self.probability) > PMF_TOLERANCE:
+            raise InvalidDecision(
+                f"{self.event_id}: probability {self.probability} does not match its pmf entry"
+                f" {chosen_p} (a chosen artwork must have had a chance)"
+            )
+        if self.reward_deadline < self.created_at:
+            raise InvalidDecision(f"{self.event_id}: reward_deadline is before created_at")
+        _json_or_raise(f"{self.event_id}: context", self.context)
+        _json_or_raise(f"{self.event_id}: exploration", self.exploration)
+
+
+@dataclass(frozen=True, slots=True)
+class RewardReceipt:
+    """What happened to a reward that was sent."""
+
+    event_id: str
+    value: float
+    late: bool
+    """True when it came after the reward window: kept, never learned."""
+    duplicate: bool
+    """True when the same reward had already been recorded (the call changed nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedExample:
+    """A decision whose reward window has closed, with its reward; read in ``seq`` order."""
+
+    seq: int
+    """Strictly increasing, gap-free join sequence number."""
+    event_id: str
+    title_id: str
+    context: Mapping[str, Any]
+    candidate_ids: tuple[int, ...]
+    pmf: tuple[float, ...]
+    artwork_id: int
+    probability: float
+    policy_version: str
+    created_at: datetime
+    reward: float
+    """The reward that came within the window, or 0 (no click) if none did."""
+    rewarded: bool
+    """False when ``reward`` is the default."""
+
+    @property
+    def chosen_index(self) -> int:
+        """Position of the chosen artwork in ``candidate_ids``."""
+        return self.candidate_ids.index(self.artwork_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A learner checkpoint: the model and the cursor it has learned up to."""
+
+    version: int
+    parent_version: int
+    """0 for the first checkpoint; UNIQUE, so two learners cannot both extend one parent."""
+    policy: str
+    """Which policy class wrote the model (e.g. ``vw``)."""
+    args: str
+    """The policy's arguments (for VW, the command line it was built with)."""
+    model: bytes
+    sha256: str
+    last_seq: int
+    """The last join sequence number this model has learned; resume after it."""
+    created_at: datetime

@@ -1,0 +1,62 @@
+"""Record rewards: append-only, idempotent, and flagged late after the decision's window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.dialect import insert_ignoring_duplicates, is_postgresql
+from storage.errors import ConflictingRecord, UnknownEvent
+from storage.models import DecisionRow, JoinedExampleRow, RewardRow
+from storage.records import RewardReceipt, check_reward
+
+_TABLE = RewardRow.__table__
+
+
+def record_reward(
+    session: Session, event_id: str, value: float, *, now: datetime | None = None
+) -> RewardReceipt:
+    """Store the reward for ``event_id`` (click = 1). Does not commit.
+
+    The same reward sent twice is stored once. A reward that comes after the decision's window,
+    or after the decision was joined, is stored with ``late=True`` and is never learned.
+
+    Raises:
+        InvalidReward: NaN, infinite, or outside [0, 1].
+        UnknownEvent: no decision has this event id.
+        ConflictingRecord: a different value was already recorded for this event.
+    """
+    value = check_reward(value)
+    now = now or datetime.now(UTC)
+    deadline_query = select(DecisionRow.reward_deadline).where(DecisionRow.event_id == event_id)
+    if is_postgresql(session):
+        # Hold the decision row so a joiner cannot join it between the check below and our
+        # commit; the joiner locks the same rows FOR UPDATE. (SQLite: BEGIN IMMEDIATE already
+        # serialises us against the joiner.)
+        deadline_query = deadline_query.with_for_update(read=True)
+    deadline = session.scalar(deadline_query)
+    if deadline is None:
+        raise UnknownEvent(f"no decision with event id {event_id!r}; was it logged?")
+    # A separate statement, so under READ COMMITTED it sees a join that committed while we waited.
+    already_joined = session.scalar(
+        select(JoinedExampleRow.seq).where(JoinedExampleRow.event_id == event_id)
+    )
+    late = already_joined is not None or now > deadline
+    statement = (
+        insert_ignoring_duplicates(session, _TABLE)
+        .values(event_id=event_id, value=value, received_at=now, late=late)
+        .returning(_TABLE.c.event_id)
+    )
+    if session.execute(statement).scalar() is not None:
+        return RewardReceipt(event_id=event_id, value=value, late=late, duplicate=False)
+    existing = session.execute(
+        select(RewardRow.value, RewardRow.late).where(RewardRow.event_id == event_id)
+    ).one()
+    if existing.value != value:
+        raise ConflictingRecord(
+            f"event {event_id!r} already has reward {existing.value}; a different reward"
+            f" ({value}) was refused. Rewards are append-only: send one per event"
+        )
+    return RewardReceipt(event_id=event_id, value=value, late=existing.late, duplicate=True)

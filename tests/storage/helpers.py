@@ -1,0 +1,49 @@
+"""Small builders for storage tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import NewArtwork, NewDecision, register_artworks, register_title
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def seed_title(sessions: sessionmaker[Session], n_artworks: int = 3) -> list[int]:
+    """Register title ``t1`` with ``n_artworks`` artworks; return their ids."""
+    with sessions.begin() as s:
+        register_title(s, "t1", "Title One")
+        arts = register_artworks(
+            s,
+            "t1",
+            [NewArtwork(f"img{i}.jpg", i * 1.0, i, {"brightness": i / 10}) for i in range(n_artworks)],
+        )
+        return [a.id for a in arts]
+
+
+def decision(
+    event_id: str,
+    artwork_ids: list[int],
+    *,
+    chosen: int = 0,
+    created_at: datetime = T0,
+    window: timedelta = timedelta(minutes=10),
+    context: dict[str, object] | None = None,
+) -> NewDecision:
+    n = len(artwork_ids)
+    pmf = tuple(1.0 / n for _ in artwork_ids)
+    return NewDecision(
+        event_id=event_id,
+        title_id="t1",
+        context=context if context is not None else {"segment": "a"},
+        candidate_ids=tuple(artwork_ids),
+        pmf=pmf,
+        artwork_id=artwork_ids[chosen],
+        probability=pmf[chosen],
+        policy_version="uniform",
+        exploration={"kind": "uniform"},
+        created_at=created_at,
+        reward_deadline=created_at + window,
+    )

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import (
+    ConflictingRecord,
+    InvalidDecision,
+    count_decisions,
+    get_decision,
+    record_decision,
+    record_decisions,
+)
+from tests.storage.helpers import decision, seed_title
+
+
+def test_a_decision_keeps_everything_replay_needs(sessions: sessionmaker[Session]) -> None:
+    ids = seed_title(sessions)
+    d = decision("e1", ids, chosen=2, context={"segment": "a", "country": "NZ"})
+    with sessions.begin() as s:
+        assert record_decision(s, d) is True
+    with sessions() as s:
+        row = get_decision(s, "e1")
+        assert row.candidate_ids == ids
+        assert row.pmf == pytest.approx([1 / 3] * 3)
+        assert row.artwork_id == ids[2]
+        assert row.probability == pytest.approx(1 / 3)
+        assert row.context == {"segment": "a", "country": "NZ"}
+        assert row.reward_deadline == d.reward_deadline
+        assert row.exploration == {"kind": "uniform"}
+
+
+def test_a_retried_decision_is_logged_once(sessions: sessionmaker[Session]) -> None:
+    ids = seed_title(sessions)
+    d = decision("e1", ids)
+    for _ in range(2):
+        with sessions.begin() as s:
+            record_decision(s, d)
+    with sessions() as s:
+        assert count_decisions(s) == 1
+
+
+def test_a_reused_event_id_with_other_content_is_refused(
+    sessions: sessionmaker[Session],
+) -> None:
+    ids = seed_title(sessions)
+    with sessions.begin() as s:
+        record_decision(s, decision("e1", ids, chosen=0))
+    with pytest.raises(ConflictingRecord, match="e1"), sessions.begin() as s:
+        record_decision(s, decision("e1", ids, chosen=1))
+    with sessions() as s:
+        assert get_decision(s, "e1").artwork_id == ids[0]
+
+
+def test_batches_skip_repeats_and_count_new_rows(sessions: sessionmaker[Session]) -> None:
+    ids = seed_title(sessions)
+    batch = [decision(f"e{i}", ids) for i in range(100)]
+    with sessions.begin() as s:
+        assert record_decisions(s, batch[:60]) == 60
+    with sessions.begin() as s:
+        assert record_decisions(s, batch) == 40
+    with sessions() as s:
+        assert count_decisions(s) == 100
+
+
+def test_a_bad_batch_writes_nothing(sessions: sessionmaker[Session]) -> None:
+    ids = seed_title(sessions)
+    with sessions.begin() as s:
+        record_decision(s, decision("taken", ids, chosen=0))
+    batch = [decision("new1", ids), decision("taken", ids, chosen=1)]
+    with pytest.raises(ConflictingRecord), sessions.begin() as s:
+        record_decisions(s, batch)
+    with sessions() as s:
+        assert count_decisions(s) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"pmf": (0.5, 0.3, 0.1)}, "sums to"),
+        ({"pmf": (0.5, 0.5)}, "entries for 3"),
+        ({"pmf": (1.2, -0.1, -0.1)}, r"in \[0, 1\]"),
+        ({"artwork_id": 999_999}, "not among the candidates"),
+        ({"probability": 0.9}, "does not match"),
+        ({"candidate_ids": (1, 1, 2)}, "repeat"),
+        ({"candidate_ids": (), "pmf": ()}, "at least one"),
+        ({"context": {"when": object()}}, "not JSON"),
+        ({"context": {"x": float("nan")}}, "not JSON"),
+        ({"event_id": ""}, "event_id"),
+        ({"event_id": "x" * 65}, "event_id"),
+        ({"reward_deadline": decision("e", [1, 2, 3]).created_at - timedelta(1)}, "before"),
+    ],
+)
+def test_malformed_decisions_are_refused(change: dict[str, object], message: str) -> None:
+    base = decision("e", [1, 2, 3])
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    fields.update(change)
+    if "candidate_ids" in change and change["candidate_ids"]:
+        fields["artwork_id"] = 1
+    with pytest.raises(InvalidDecision, match=message):
+        type(base)(**fields)  # type: ignore[arg-type]

@@ -37,6 +37,7 @@ from storage.records import (
     check_reward,
 )
 from storage.rewards import record_reward
+from storage.writer import DecisionWriter
 
 __all__ = [
     "Artwork",
@@ -45,6 +46,7 @@ __all__ = [
     "ConflictingRecord",
     "CorruptCheckpoint",
     "DatabaseUnavailable",
+    "DecisionWriter",
     "InvalidDecision",
     "InvalidReward",
     "JoinedExample",
@@ -77,5 +79,6 @@ __all__ = [
     "register_title",
     "retire_artworks",
     "session_factory",
+    "title_exists",
     "write_checkpoint",
 ]

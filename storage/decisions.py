@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates
 from storage.errors import ConflictingRecord, UnknownEvent
-from storage.models import DecisionRow
+from storage.models import Base, DecisionRow
 from storage.records import NewDecision
 
-_TABLE = DecisionRow.__table__
+_TABLE = Base.metadata.tables["decisions"]
 
 
 def _params(d: NewDecision) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Errors raised by the storage package. `StorageError` is the root; each message says how to fix it."""
+"""Errors raised by the storage package. `StorageError` is the root; messages say how to fix."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class ConflictingRecord(StorageError):
 
 
 class CheckpointConflict(StorageError):
-    """Another learner committed a checkpoint on the same parent first; reload the head and retry."""
+    """Another learner committed on the same parent first; reload the head and retry."""
 
 
 class CorruptCheckpoint(StorageError):

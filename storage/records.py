@@ -25,9 +25,9 @@ def check_reward(value: float) -> float:
     return value
 
 
-def _json_or_raise(what: str, value: object) -> None:
+def _to_json(what: str, value: object) -> str:
     try:
-        json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise InvalidDecision(f"{what} is not JSON-serialisable: {exc}") from exc
 
@@ -92,6 +92,9 @@ class NewDecision:
     created_at: datetime
     reward_deadline: datetime
     """After this instant the decision is joined with whatever reward came (or 0)."""
+    context_json: str = field(init=False, repr=False, compare=False)
+    """``context`` serialised once, when validated, and written as is."""
+    exploration_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.event_id or len(self.event_id) > 64:
@@ -119,8 +122,12 @@ class NewDecision:
             )
         if self.reward_deadline < self.created_at:
             raise InvalidDecision(f"{self.event_id}: reward_deadline is before created_at")
-        _json_or_raise(f"{self.event_id}: context", self.context)
-        _json_or_raise(f"{self.event_id}: exploration", self.exploration)
+        if self.created_at.tzinfo is None or self.reward_deadline.tzinfo is None:
+            raise InvalidDecision(f"{self.event_id}: created_at and reward_deadline need a tz")
+        context_json = _to_json(f"{self.event_id}: context", self.context)
+        object.__setattr__(self, "context_json", context_json)
+        exploration_json = _to_json(f"{self.event_id}: exploration", self.exploration)
+        object.__setattr__(self, "exploration_json", exploration_json)
 
 
 @dataclass(frozen=True, slots=True)

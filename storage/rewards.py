@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates, is_postgresql
 from storage.errors import ConflictingRecord, UnknownEvent
-from storage.models import DecisionRow, JoinedExampleRow, RewardRow
+from storage.models import Base, DecisionRow, JoinedExampleRow, RewardRow
 from storage.records import RewardReceipt, check_reward
 
-_TABLE = RewardRow.__table__
+_TABLE = Base.metadata.tables["rewards"]
 
 
 def record_reward(

@@ -18,7 +18,10 @@ def seed_title(sessions: sessionmaker[Session], n_artworks: int = 3) -> list[int
         arts = register_artworks(
             s,
             "t1",
-            [NewArtwork(f"img{i}.jpg", i * 1.0, i, {"brightness": i / 10}) for i in range(n_artworks)],
+            [
+                NewArtwork(f"img{i}.jpg", i * 1.0, i, {"brightness": i / 10})
+                for i in range(n_artworks)
+            ],
         )
         return [a.id for a in arts]
 

@@ -67,9 +67,7 @@ def test_title_rename_and_bad_ids(sessions: sessionmaker[Session]) -> None:
         register_title(sessions(), "")
 
 
-@pytest.mark.parametrize(
-    "features", [{"x": float("nan")}, {"x": "bright"}, {"x": float("inf")}]
-)
+@pytest.mark.parametrize("features", [{"x": float("nan")}, {"x": "bright"}, {"x": float("inf")}])
 def test_bad_features_are_refused(features: dict[str, float]) -> None:
     with pytest.raises(InvalidDecision):
         NewArtwork("a.jpg", features=features)

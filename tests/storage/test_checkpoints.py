@@ -16,7 +16,11 @@ from storage.models import CheckpointRow
 
 def _write(s: Session, parent: int, model: bytes = b"model", last_seq: int = 10) -> int:
     return write_checkpoint(
-        s, parent_version=parent, policy="vw", args="--cb_explore_adf", model=model,
+        s,
+        parent_version=parent,
+        policy="vw",
+        args="--cb_explore_adf",
+        model=model,
         last_seq=last_seq,
     ).version
 

@@ -125,9 +125,7 @@ def test_concurrent_writers_joiner_and_reader(log_url: str) -> None:
         assert s.scalar(select(func.max(JoinedExampleRow.seq))) == total
         # A reward is learned exactly when it was in time: never lost to a racing join.
         in_time = set(s.scalars(select(RewardRow.event_id).where(RewardRow.late.is_(False))))
-        learned = set(
-            s.scalars(select(JoinedExampleRow.event_id).where(JoinedExampleRow.rewarded))
-        )
+        learned = set(s.scalars(select(JoinedExampleRow.event_id).where(JoinedExampleRow.rewarded)))
         assert learned == in_time
     assert len(seen) == total and len(set(seen)) == total
     engine.dispose()

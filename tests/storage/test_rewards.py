@@ -27,7 +27,9 @@ def logged(sessions: sessionmaker[Session]) -> list[int]:
     return ids
 
 
-def test_reward_within_window_is_learned(sessions: sessionmaker[Session], logged: list[int]) -> None:
+def test_reward_within_window_is_learned(
+    sessions: sessionmaker[Session], logged: list[int]
+) -> None:
     with sessions.begin() as s:
         receipt = record_reward(s, "e1", 1.0, now=T0 + timedelta(minutes=1))
     assert not receipt.late and not receipt.duplicate
@@ -54,7 +56,7 @@ def test_a_different_second_reward_is_refused_and_the_first_kept(
 ) -> None:
     with sessions.begin() as s:
         record_reward(s, "e1", 1.0, now=T0)
-    with pytest.raises(ConflictingRecord, match="already has reward 1.0"), sessions.begin() as s:
+    with pytest.raises(ConflictingRecord, match=r"already has reward 1\.0"), sessions.begin() as s:
         record_reward(s, "e1", 0.0, now=T0)
     with sessions() as s:
         assert s.scalar(select(RewardRow.value)) == 1.0

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import (
+    ConflictingRecord,
+    DatabaseUnavailable,
+    NewDecision,
+    count_decisions,
+    get_decision,
+    open_log,
+    retire_artworks,
+    session_factory,
+)
+from storage.records import Artwork
+from storage.writer import DecisionWriter
+from tests.storage.helpers import decision, seed_title
+
+
+def test_write_is_idempotent_and_matches_the_session_path(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    ids = seed_title(sessions)
+    writer = DecisionWriter(engine)
+    d = decision("e1", ids, chosen=1, context={"segment": "a", "tags": ["x|y", "new\nline"]})
+    assert writer.write(d) is True
+    assert writer.write(d) is False
+    with sessions() as s:
+        row = get_decision(s, "e1")
+        assert row.context == {"segment": "a", "tags": ["x|y", "new\nline"]}
+        assert row.created_at == d.created_at and row.reward_deadline == d.reward_deadline
+        assert row.candidate_ids == ids and row.artwork_id == ids[1]
+    writer.close()
+
+
+def test_a_batch_with_a_conflict_writes_nothing(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    ids = seed_title(sessions)
+    writer = DecisionWriter(engine)
+    writer.write(decision("taken", ids, chosen=0))
+    other = decision("taken", ids, chosen=2)
+    with pytest.raises(ConflictingRecord, match="taken"):
+        writer.write_many([decision("fresh", ids), other])
+    assert writer.write_many([decision(f"b{i}", ids) for i in range(10)]) == 10
+    with sessions() as s:
+        assert count_decisions(s) == 11
+        assert get_decision(s, "taken").artwork_id == ids[0]
+
+
+def test_serve_reads_active_artworks_and_logs_in_one_transaction(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    ids = seed_title(sessions, 3)
+    with sessions.begin() as s:
+        retire_artworks(s, [ids[0]])
+    writer = DecisionWriter(engine)
+    seen: list[list[Artwork]] = []
+
+    def decide(artworks: list[Artwork]) -> NewDecision:
+        seen.append(artworks)
+        return decision("served", [a.id for a in artworks])
+
+    writer.serve("t1", decide)
+    assert [a.id for a in seen[0]] == ids[1:]
+    assert seen[0][0].features == {"brightness": 0.1}
+
+    def refuse(artworks: list[Artwork]) -> NewDecision:
+        raise LookupError("no artwork")
+
+    with pytest.raises(LookupError):
+        writer.serve("t1", refuse)
+    with sessions() as s:
+        assert count_decisions(s) == 1
+    # The connection is still usable after a refused decision.
+    writer.write(dataclasses.replace(decision("after", ids[1:])))
+
+
+def test_a_database_that_goes_away_is_a_clear_error_and_the_writer_recovers(
+    pg_schema_url: str,
+) -> None:
+    victim = open_log(f"{pg_schema_url}&application_name=tb_victim")
+    sessions = session_factory(victim)
+    ids = seed_title(sessions)
+    writer = DecisionWriter(victim)
+    writer.write(decision("before", ids))
+    admin = open_log(pg_schema_url)
+    with admin.connect() as conn:  # as if the server restarted under the writer
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = 'tb_victim'"
+            )
+        )
+    with pytest.raises(DatabaseUnavailable, match="went away"):
+        writer.write(decision("lost", ids))
+    writer.write(decision("after", ids))  # the next call reconnects
+    with admin.connect() as conn:
+        logged = conn.execute(text("SELECT event_id FROM decisions ORDER BY event_id")).scalars()
+        assert list(logged) == ["after", "before"]
+    victim.dispose()
+    admin.dispose()

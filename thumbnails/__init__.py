@@ -1,0 +1,3 @@
+"""Video to ranked, diverse candidate artwork."""
+
+__all__: list[str] = []

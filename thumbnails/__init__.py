@@ -1,3 +1,26 @@
-"""Video to ranked, diverse candidate artwork."""
+"""Video to ranked, diverse candidate artwork: decode, shots, quality gate, features, dedupe,
+selection, and the output folder with images, contact sheet and manifest."""
 
-__all__: list[str] = []
+from thumbnails.candidate import FEATURES, Candidate
+from thumbnails.decode import VideoInfo, VideoStream
+from thumbnails.errors import NoUsableFrames, OutputError, ThumbnailsError, VideoUnreadable
+from thumbnails.extract import Extraction, analyse_video, extract
+from thumbnails.output import WrittenOutput, write_output
+from thumbnails.quality import QualityGate
+
+__all__ = [
+    "FEATURES",
+    "Candidate",
+    "Extraction",
+    "NoUsableFrames",
+    "OutputError",
+    "QualityGate",
+    "ThumbnailsError",
+    "VideoInfo",
+    "VideoStream",
+    "VideoUnreadable",
+    "WrittenOutput",
+    "analyse_video",
+    "extract",
+    "write_output",
+]

@@ -1,0 +1,65 @@
+"""Cheap per-frame statistics, computed on every frame at analysis size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from thumbnails.decode import DecodedFrame
+from thumbnails.image import Image
+from thumbnails.letterbox import Box, active_box
+
+
+@dataclass(frozen=True, slots=True)
+class FrameStats:
+    index: int
+    timestamp_s: float
+    box: Box
+    """Active picture in analysis pixels."""
+    luma_mean: float
+    """Mean luma (0-255) of the active picture."""
+    luma_std: float
+    clipped: float
+    """Share of active pixels at 250 or above (blown highlights)."""
+    laplacian_var: float
+    """Variance of the Laplacian of the active picture: the standard focus measure."""
+    motion: float
+    """Mean absolute luma change from the previous frame (0-255); 0 for the first frame."""
+    hsv: Image
+    """The analysis frame in HSV, for shot detection. Not kept beyond a few frames."""
+
+
+class FrameAnalyser:
+    """Turns decoded frames into `FrameStats`, remembering only the previous frame's luma."""
+
+    def __init__(self) -> None:
+        self._previous_gray: Image | None = None
+
+    def __call__(self, frame: DecodedFrame) -> FrameStats:
+        small = frame.small
+        gray: Image = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        box = active_box(gray)
+        x, y, w, h = box
+        active = gray[y : y + h, x : x + w]
+        mean, std = cv2.meanStdDev(active)
+        laplacian = cv2.Laplacian(active, cv2.CV_16S)
+        _, lap_std = cv2.meanStdDev(laplacian)
+        clipped = float(np.count_nonzero(active >= 250)) / active.size
+        if self._previous_gray is None or self._previous_gray.shape != gray.shape:
+            motion = 0.0
+        else:
+            motion = float(cv2.absdiff(gray, self._previous_gray).mean())
+        self._previous_gray = gray
+        return FrameStats(
+            index=frame.index,
+            timestamp_s=frame.timestamp_s,
+            box=box,
+            luma_mean=float(mean[0, 0]),
+            luma_std=float(std[0, 0]),
+            clipped=clipped,
+            laplacian_var=float(lap_std[0, 0]) ** 2,
+            motion=motion,
+            hsv=cv2.cvtColor(small, cv2.COLOR_BGR2HSV),
+        )

@@ -1,0 +1,232 @@
+"""The ``thumbnails`` command: ``thumbnails extract VIDEO... --top-k N --out DIR``.
+
+The only module of the package that imports `storage` (for ``--db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing
+import queue
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from thumbnails.errors import ThumbnailsError
+from thumbnails.extract import analyse_video
+from thumbnails.inputs import expand_inputs
+from thumbnails.output import WrittenOutput, output_name, write_output
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    index: int
+    video: Path
+    name: str
+    top_k: int
+    out: Path
+    db: str | None
+
+
+def _register(db: str, written: WrittenOutput, video: Path) -> None:
+    """Register the title and its artworks in one transaction: all of the video or none."""
+    from storage import NewArtwork, open_log, register_artworks, register_title, session_factory
+
+    engine = open_log(db)
+    try:
+        with session_factory(engine).begin() as session:
+            register_title(session, written.folder.name, video.name)
+            register_artworks(
+                session,
+                written.folder.name,
+                [
+                    NewArtwork(
+                        image_path=str(c.image.resolve()) if c.image else "",
+                        timestamp_s=c.timestamp_s,
+                        frame_index=c.frame_index,
+                        features=dict(c.features),
+                    )
+                    for c in written.candidates
+                ],
+            )
+    finally:
+        engine.dispose()
+
+
+def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -> dict[str, Any]:
+    """Extract one video; returns its manifest, or ``{"video", "error"}``. Never raises."""
+    from storage import StorageError
+
+    def report(frames: int) -> None:
+        if progress is not None:
+            progress(job.index, frames, total)
+
+    total = 0
+    try:
+        from thumbnails.decode import VideoStream
+
+        with VideoStream(job.video) as probe:
+            total = probe.info.frame_count
+        result = analyse_video(job.video, job.top_k, progress=report)
+        written = write_output(result, job.out, job.name)
+        if job.db:
+            _register(job.db, written, job.video)
+        manifest = dict(written.manifest)
+        manifest["output"] = str(written.folder)
+        return manifest
+    except (ThumbnailsError, StorageError) as exc:
+        return {"video": str(job.video), "error": _reason(exc, job.video)}
+    except Exception as exc:  # a bug must not cost the other videos their run
+        return {"video": str(job.video), "error": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def _reason(exc: Exception, video: Path) -> str:
+    text = str(exc)
+    prefix = f"{video}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+_PROGRESS: Any = None
+
+
+def _init_worker(progress_queue: Any) -> None:
+    global _PROGRESS
+    _PROGRESS = progress_queue
+
+
+def _run_in_worker(job: Job) -> dict[str, Any]:
+    def forward(index: int, frames: int, total: int) -> None:
+        _PROGRESS.put((index, frames, total))
+
+    return run_job(job, forward if _PROGRESS is not None else None)
+
+
+class _Bars:
+    """One progress bar per video; silent when not on a terminal or with --quiet."""
+
+    def __init__(self, jobs: Sequence[Job], enabled: bool) -> None:
+        self.enabled = enabled
+        self._jobs = {job.index: job for job in jobs}
+        self._bars: dict[int, Any] = {}
+
+    def update(self, index: int, frames: int, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self._bars.get(index)
+        if bar is None:
+            name = self._jobs[index].video.name
+            bar = self._bars[index] = tqdm(
+                total=total or None, desc=name[:30], unit="frame", leave=False, file=sys.stderr
+            )
+        bar.update(frames - bar.n)
+
+    def close(self, index: int) -> None:
+        bar = self._bars.pop(index, None)
+        if bar is not None:
+            bar.close()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="thumbnails", description="Pull ranked, diverse candidate artwork out of videos."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    extract = commands.add_parser(
+        "extract",
+        help="extract candidates from videos",
+        description="Write OUT/<video name>/ with cropped JPEGs, contact_sheet.png and"
+        " manifest.json for each video. Exit status: 0 all went well, 1 some inputs failed,"
+        " 2 usage error.",
+    )
+    extract.add_argument("videos", nargs="+", metavar="VIDEO", help="files, directories or globs")
+    extract.add_argument("--top-k", type=int, default=8, help="candidates per video (default 8)")
+    extract.add_argument("--out", type=Path, required=True, help="output directory")
+    extract.add_argument("--db", help="register titles and artworks in this log (SQLAlchemy URL)")
+    extract.add_argument("--json", action="store_true", help="print a JSON array of manifests")
+    extract.add_argument("--workers", type=int, default=1, help="videos processed in parallel")
+    extract.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.top_k < 1:
+        parser.error("--top-k must be at least 1")
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    videos, input_errors = expand_inputs(args.videos)
+    results: list[dict[str, Any]] = [{"video": e.path, "error": e.reason} for e in input_errors]
+    for result in results:
+        print(f"error: {result['video']}: {result['error']}", file=sys.stderr)
+    if args.db and videos:
+        from storage import StorageError, open_log
+
+        try:
+            open_log(args.db).dispose()
+        except StorageError as exc:
+            print(f"error: --db: {exc}", file=sys.stderr)
+            return 1
+    names: set[str] = set()
+    jobs = []
+    for index, video in enumerate(videos):
+        name = output_name(video)
+        suffix = 2
+        while name in names:
+            name, suffix = f"{output_name(video)}-{suffix}", suffix + 1
+        names.add(name)
+        jobs.append(Job(index, video, name, args.top_k, args.out, args.db))
+    bars = _Bars(jobs, enabled=not args.quiet and sys.stderr.isatty())
+    for result in _run_all(jobs, args.workers, bars):
+        results.append(result)
+        if "error" in result:
+            print(f"error: {result['video']}: {result['error']}", file=sys.stderr)
+        elif not args.json:
+            notes = "; ".join(result["notes"])
+            print(
+                f"{result['video']} -> {result['output']}/"
+                f" ({len(result['candidates'])} candidates{'; ' + notes if notes else ''})"
+            )
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    return 1 if any("error" in r for r in results) else 0
+
+
+def _run_all(jobs: list[Job], workers: int, bars: _Bars) -> list[dict[str, Any]]:
+    if workers == 1 or len(jobs) <= 1:
+        out = []
+        for job in jobs:
+            out.append(run_job(job, bars.update))
+            bars.close(job.index)
+        return out
+    context = multiprocessing.get_context("spawn")  # no fork: cv2 and tqdm hold threads
+    with context.Manager() as manager:
+        progress = manager.Queue()
+        with ProcessPoolExecutor(
+            min(workers, len(jobs)),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(progress,),
+        ) as pool:
+            futures: dict[Future[dict[str, Any]], Job] = {
+                pool.submit(_run_in_worker, job): job for job in jobs
+            }
+            pending = set(futures)
+            while pending:
+                with contextlib.suppress(queue.Empty):
+                    bars.update(*progress.get(timeout=0.1))
+                for future in [f for f in pending if f.done()]:
+                    pending.discard(future)
+                    bars.close(futures[future].index)
+            return [future.result() for future in futures]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

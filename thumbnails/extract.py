@@ -1,0 +1,250 @@
+"""The extraction pipeline: decode -> shots -> quality gate -> shortlist -> features -> dedupe ->
+diverse top-K. One streaming pass; memory is bounded by the frame size, not the video length."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+
+from thumbnails.analysis import FrameAnalyser, FrameStats
+from thumbnails.candidate import Candidate
+from thumbnails.decode import DecodedFrame, VideoInfo, VideoStream
+from thumbnails.dedupe import Signature
+from thumbnails.errors import NoUsableFrames
+from thumbnails.faces import FaceDetector
+from thumbnails.features import describe
+from thumbnails.image import Image
+from thumbnails.letterbox import Box, active_box, scale_box
+from thumbnails.quality import QualityGate, Rejection
+from thumbnails.scoring import final_score, quick_score
+from thumbnails.select import Scored, select_diverse
+from thumbnails.shortlist import Shortlist, Shortlisted
+from thumbnails.shots import ShotDetector
+from thumbnails.transitions import FadeTracker
+
+#: Frames held back before judging one, so fades and flashes around it are known by then.
+LOOKAHEAD = 8
+#: Each shot contributes at most its best frame per window of this many seconds.
+WINDOW_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """Everything one run learned about a video."""
+
+    info: VideoInfo
+    frames_decoded: int
+    duration_s: float
+    shots: list[tuple[int, int]]
+    """``[start_frame, end_frame)`` of each shot."""
+    candidates: list[Candidate]
+    """Ranked best first."""
+    crops: list[Image] = field(repr=False)
+    """Full-resolution cropped pictures, aligned with ``candidates``."""
+    rejected: dict[str, int]
+    """How many frames each quality rule rejected."""
+    notes: list[str]
+    """Things a user should know (fewer candidates than asked, a stream that ended early)."""
+    face_backend: str
+
+
+_FACES: FaceDetector | None = None
+
+
+def _face_detector() -> FaceDetector:
+    global _FACES
+    if _FACES is None:
+        _FACES = FaceDetector()
+    return _FACES
+
+
+class _Pass:
+    """The state of one streaming pass over a video."""
+
+    def __init__(self, top_k: int, gate: QualityGate) -> None:
+        self.gate = gate
+        self.shots = ShotDetector()
+        self.fades = FadeTracker()
+        self.shortlist = Shortlist(capacity=max(12, 2 * top_k + 6))
+        self.rejected: Counter[str] = Counter()
+        self._shot = -1
+        self._shot_start_s = 0.0
+        self._window: tuple[int, int] | None = None
+        self._best: Shortlisted | None = None
+
+    def judge(self, frame: DecodedFrame, stats: FrameStats) -> None:
+        index = stats.index
+        shot = self.shots.shot_of(index)
+        if shot != self._shot:
+            self._shot, self._shot_start_s = shot, stats.timestamp_s
+        reason = self.gate.check(stats)
+        if reason is None:
+            if index in self.shots.flashes:
+                reason = Rejection.FLASH
+            elif index in self.fades.flagged:
+                reason = Rejection.TRANSITION
+            elif self.shots.is_cut(index) or self.shots.is_cut(index + 1):
+                reason = Rejection.TRANSITION  # frames astride a cut can carry codec smear
+        self.fades.forget_before(index)
+        if reason is not None:
+            self.rejected[reason.value] += 1
+            return
+        window = (shot, int((stats.timestamp_s - self._shot_start_s) // WINDOW_S))
+        quick = quick_score(stats)
+        if window != self._window:
+            self.flush()
+            self._window = window
+        if self._best is None or quick > self._best.quick:
+            x, y, w, h = stats.box
+            self._best = Shortlisted(
+                stats=stats,
+                shot=shot,
+                image=frame.image,
+                small=frame.small,
+                quick=quick,
+                signature=Signature.of(frame.small[y : y + h, x : x + w]),
+            )
+
+    def flush(self) -> None:
+        if self._best is not None:
+            self.shortlist.add(self._best)
+            self._best = None
+
+
+def analyse_video(
+    path: str | Path,
+    top_k: int = 8,
+    *,
+    gate: QualityGate | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Extraction:
+    """Run the whole pipeline on one video.
+
+    Args:
+        path: the video file.
+        top_k: the most candidates to return; fewer come back if fewer frames are good.
+        gate: quality thresholds (defaults documented in `QualityGate`).
+        progress: called now and then with the number of frames decoded so far.
+
+    Raises:
+        VideoUnreadable: missing, empty, not a video, no video stream.
+        NoUsableFrames: every frame failed the quality gate.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    run = _Pass(top_k, gate or QualityGate())
+    analyser = FrameAnalyser()
+    held: deque[tuple[DecodedFrame, FrameStats]] = deque()
+    last: FrameStats | None = None
+    with VideoStream(path) as video:
+        for frame in video:
+            stats = analyser(frame)
+            run.shots.push(stats)
+            run.fades.push(stats.index, stats.luma_mean)
+            held.append((frame, stats))
+            ready = min(run.shots.settled, stats.index - LOOKAHEAD)
+            while held and held[0][1].index <= ready:
+                run.judge(*held.popleft())
+            if progress is not None and stats.index % 25 == 0:
+                progress(stats.index + 1)
+            last = stats
+        info = video.info
+        decoded = video.frames_read
+    assert last is not None  # VideoStream guarantees a first frame
+    run.shots.finish(last.index)
+    while held:
+        run.judge(*held.popleft())
+    run.flush()
+    if progress is not None:
+        progress(decoded)
+    duration = last.timestamp_s + (1.0 / info.fps if info.fps else 0.0)
+    notes = []
+    if info.frame_count and decoded < info.frame_count - 1:
+        notes.append(f"stream ended at frame {decoded} of {info.frame_count} (truncated?)")
+    candidates, crops = _rank(run.shortlist, info, top_k)
+    if not candidates:
+        reasons = ", ".join(f"{n} {why}" for why, n in run.rejected.most_common())
+        raise NoUsableFrames(
+            info.path, f"no usable frames: all {decoded} frames were rejected ({reasons})"
+        )
+    if len(candidates) < top_k:
+        notes.append(f"only {len(candidates)} usable candidates (asked for {top_k})")
+    return Extraction(
+        info=info,
+        frames_decoded=decoded,
+        duration_s=duration,
+        shots=run.shots.shots(decoded),
+        candidates=candidates,
+        crops=crops,
+        rejected=dict(run.rejected),
+        notes=notes,
+        face_backend=_face_detector().backend,
+    )
+
+
+def _crop(entry: Shortlisted, info: VideoInfo) -> Box:
+    """The active picture in source pixels. Bars found at analysis size are re-measured on the
+    full frame, so the crop edge is exact rather than rounded to the analysis scale."""
+    x, y, w, h = entry.stats.box
+    small_h, small_w = entry.small.shape[:2]
+    if (x, y, w, h) == (0, 0, small_w, small_h):
+        return 0, 0, info.width, info.height
+    full = active_box(cv2.cvtColor(entry.image, cv2.COLOR_BGR2GRAY))
+    if full[2] < info.width or full[3] < info.height:
+        return full
+    return scale_box(entry.stats.box, info.scale, info.width, info.height)
+
+
+def _rank(shortlist: Shortlist, info: VideoInfo, top_k: int) -> tuple[list[Candidate], list[Image]]:
+    faces = _face_detector()
+    described = {}
+    for entry in shortlist.entries:
+        crop = _crop(entry, info)
+        features = describe(entry, crop, faces)
+        described[entry.stats.index] = (entry, crop, features, final_score(features))
+    picked = select_diverse(
+        [
+            Scored(index, entry.shot, score, entry.signature)
+            for index, (entry, _, _, score) in described.items()
+        ],
+        top_k,
+    )
+    candidates, crops = [], []
+    for item in picked:
+        entry, crop, features, score = described[item.key]
+        x, y, w, h = crop
+        candidates.append(
+            Candidate(
+                video=info.path,
+                frame_index=entry.stats.index,
+                timestamp_s=entry.stats.timestamp_s,
+                shot_index=entry.shot,
+                crop=crop,
+                features=features,
+                score=score,
+            )
+        )
+        crops.append(entry.image[y : y + h, x : x + w])
+    return candidates, crops
+
+
+def extract(path: str | Path, top_k: int = 8, *, out: str | Path | None = None) -> list[Candidate]:
+    """Ranked, diverse candidate artwork from one video.
+
+    With ``out``, also writes ``out/<video name>/`` (images, contact sheet, manifest.json) and
+    the returned candidates carry their image paths.
+
+    >>> from thumbnails import extract                          # doctest: +SKIP
+    >>> for c in extract("clip.mp4", top_k=5):                  # doctest: +SKIP
+    ...     print(c.timestamp_s, round(c.score, 2), c.features["sharpness"])
+    """
+    result = analyse_video(path, top_k)
+    if out is None:
+        return result.candidates
+    from thumbnails.output import write_output
+
+    return write_output(result, Path(out)).candidates

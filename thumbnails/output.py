@@ -1,0 +1,132 @@
+"""Write one video's output folder: cropped images, a contact sheet and manifest.json.
+
+The folder appears whole or not at all: everything is written to a hidden sibling first and
+renamed into place, so an interrupted run never leaves a half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from thumbnails.candidate import Candidate
+from thumbnails.errors import OutputError
+from thumbnails.extract import Extraction
+from thumbnails.image import Image
+
+JPEG_QUALITY = 92
+TILE_WIDTH = 320
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenOutput:
+    folder: Path
+    manifest: dict[str, Any]
+    candidates: list[Candidate]
+    """The candidates with their ``image`` set to the written file."""
+
+
+def output_name(video: Path) -> str:
+    """The folder name for a video: its file name without the extension."""
+    return video.stem or video.name
+
+
+def _contact_sheet(crops: list[Image], candidates: list[Candidate]) -> Image:
+    tiles: list[Image] = []
+    for crop, candidate in zip(crops, candidates, strict=True):
+        h, w = crop.shape[:2]
+        tile = cv2.resize(crop, (TILE_WIDTH, max(1, round(h * TILE_WIDTH / w))))
+        label = f"#{len(tiles) + 1}  {candidate.timestamp_s:.2f}s  score {candidate.score:.2f}"
+        band = np.zeros((28, TILE_WIDTH, 3), np.uint8)
+        cv2.putText(band, label, (6, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+        tiles.append(np.vstack([tile, band]))
+    columns = min(4, len(tiles))
+    height = max(t.shape[0] for t in tiles)
+    padded = [np.pad(t, ((0, height - t.shape[0]), (0, 0), (0, 0))) for t in tiles]
+    padded += [np.zeros_like(padded[0])] * (-len(padded) % columns)
+    rows = [np.hstack(padded[i : i + columns]) for i in range(0, len(padded), columns)]
+    sheet: Image = np.vstack(rows)
+    return sheet
+
+
+def manifest_of(result: Extraction, images: list[str]) -> dict[str, Any]:
+    info = result.info
+    return {
+        "video": str(info.path),
+        "duration_s": round(result.duration_s, 3),
+        "fps": info.fps,
+        "width": info.width,
+        "height": info.height,
+        "rotation_deg": info.rotation_deg,
+        "frames_decoded": result.frames_decoded,
+        "shots": [list(shot) for shot in result.shots],
+        "rejected_frames": result.rejected,
+        "face_detector": result.face_backend,
+        "notes": result.notes,
+        "candidates": [
+            {
+                "rank": rank,
+                "frame_index": c.frame_index,
+                "timestamp_s": round(c.timestamp_s, 4),
+                "shot_index": c.shot_index,
+                "crop": list(c.crop),
+                "image": image,
+                "score": round(c.score, 4),
+                "features": {name: round(value, 4) for name, value in c.features.items()},
+            }
+            for rank, (c, image) in enumerate(zip(result.candidates, images, strict=True), 1)
+        ],
+    }
+
+
+def write_output(result: Extraction, out_root: Path, name: str | None = None) -> WrittenOutput:
+    """Write ``out_root/<name>/`` atomically, replacing an earlier run's folder."""
+    folder = out_root / (name or output_name(result.info.path))
+    staging = out_root / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        images = []
+        for rank, (crop, c) in enumerate(zip(result.crops, result.candidates, strict=True), 1):
+            image = f"rank{rank:02d}_frame{c.frame_index:06d}.jpg"
+            if not cv2.imwrite(
+                str(staging / image), crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
+            ):
+                raise OutputError(f"{staging / image}: could not write the JPEG")
+            images.append(image)
+        sheet = _contact_sheet(result.crops, result.candidates)
+        if not cv2.imwrite(str(staging / "contact_sheet.png"), sheet):
+            raise OutputError(f"{staging}: could not write contact_sheet.png")
+        manifest = manifest_of(result, images)
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        _swap_into_place(staging, folder)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"{folder}: cannot write output ({exc.strerror or exc})") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    candidates = [
+        dataclasses.replace(c, image=folder / image)
+        for c, image in zip(result.candidates, images, strict=True)
+    ]
+    return WrittenOutput(folder, manifest, candidates)
+
+
+def _swap_into_place(staging: Path, folder: Path) -> None:
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    retired = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
+    os.rename(folder, retired)
+    os.rename(staging, folder)
+    shutil.rmtree(retired, ignore_errors=True)

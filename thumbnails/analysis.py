@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cv2
-import numpy as np
 
 from thumbnails.decode import DecodedFrame
 from thumbnails.image import Image
@@ -28,7 +27,7 @@ class FrameStats:
     motion: float
     """Mean absolute luma change from the previous frame (0-255); 0 for the first frame."""
     hsv: Image
-    """The analysis frame in HSV, for shot detection. Not kept beyond a few frames."""
+    """The analysis frame at half size in HSV, for shot detection. Kept for a few frames."""
 
 
 class FrameAnalyser:
@@ -46,11 +45,11 @@ class FrameAnalyser:
         mean, std = cv2.meanStdDev(active)
         laplacian = cv2.Laplacian(active, cv2.CV_16S)
         _, lap_std = cv2.meanStdDev(laplacian)
-        clipped = float(np.count_nonzero(active >= 250)) / active.size
+        clipped = cv2.countNonZero(cv2.inRange(active, 250, 255)) / active.size
         if self._previous_gray is None or self._previous_gray.shape != gray.shape:
             motion = 0.0
         else:
-            motion = float(cv2.absdiff(gray, self._previous_gray).mean())
+            motion = cv2.mean(cv2.absdiff(gray, self._previous_gray))[0]
         self._previous_gray = gray
         return FrameStats(
             index=frame.index,
@@ -61,5 +60,6 @@ class FrameAnalyser:
             clipped=clipped,
             laplacian_var=float(lap_std[0, 0]) ** 2,
             motion=motion,
-            hsv=cv2.cvtColor(small, cv2.COLOR_BGR2HSV),
+            # Shot cuts need far less resolution than blur: half size quarters the cost.
+            hsv=cv2.cvtColor(small[::2, ::2], cv2.COLOR_BGR2HSV),
         )

@@ -3,6 +3,7 @@ diverse top-K. One streaming pass; memory is bounded by the frame size, not the 
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,13 +54,16 @@ class Extraction:
 
 
 _FACES: FaceDetector | None = None
+_FACES_LOCK = threading.Lock()
 
 
 def _face_detector() -> FaceDetector:
+    """One detector per process: loading the cascade takes tens of milliseconds."""
     global _FACES
-    if _FACES is None:
-        _FACES = FaceDetector()
-    return _FACES
+    with _FACES_LOCK:
+        if _FACES is None:
+            _FACES = FaceDetector()
+        return _FACES
 
 
 class _Pass:
@@ -138,6 +142,8 @@ def analyse_video(
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     run = _Pass(top_k, gate or QualityGate())
     analyser = FrameAnalyser()
+    # Load the face cascade while the first frames decode; it is needed only at the end.
+    threading.Thread(target=_face_detector, daemon=True).start()
     held: deque[tuple[DecodedFrame, FrameStats]] = deque()
     last: FrameStats | None = None
     with VideoStream(path) as video:

@@ -25,7 +25,7 @@ from thumbnails.image import Image
 
 def hsv_difference(a: Image, b: Image) -> float:
     """Mean absolute difference over H, S and V (0-255 scale), as PySceneDetect's content_val."""
-    return float(cv2.absdiff(a, b).mean())
+    return sum(cv2.mean(cv2.absdiff(a, b))[:3]) / 3.0
 
 
 @dataclass

@@ -25,6 +25,7 @@ BAR = 45  # letterbox bar height in the letterboxed shot
 def scene(seed: int, width: int = WIDTH + 100, height: int = HEIGHT) -> Image:
     """A sharp, colourful, textured canvas; each seed has its own palette and layout."""
     rng = np.random.default_rng(seed)
+    size = max(width, height) / (WIDTH + 100)  # shapes scale with the canvas
     base_hue = (seed * 37) % 180
     hsv = np.zeros((height, width, 3), np.uint8)
     hsv[..., 0] = base_hue
@@ -39,10 +40,10 @@ def scene(seed: int, width: int = WIDTH + 100, height: int = HEIGHT) -> Image:
         )[0, 0]
         x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
         if rng.random() < 0.5:
-            w, h = int(rng.integers(10, 120)), int(rng.integers(10, 120))
+            w, h = (int(rng.integers(10, 120) * size) for _ in range(2))
             cv2.rectangle(canvas, (x, y), (x + w, y + h), colour.tolist(), -1)
         else:
-            cv2.circle(canvas, (x, y), int(rng.integers(8, 60)), colour.tolist(), -1)
+            cv2.circle(canvas, (x, y), int(rng.integers(8, 60) * size), colour.tolist(), -1)
     return canvas
 
 

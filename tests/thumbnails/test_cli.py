@@ -1,0 +1,165 @@
+"""The `thumbnails extract` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from storage import active_artworks, list_titles, open_log
+from tests.thumbnails.conftest import BIG_BUCK_BUNNY
+from tests.thumbnails.synthetic import StoryVideo
+from thumbnails.cli import main
+
+
+def test_extract_writes_images_contact_sheet_and_manifest(
+    story: StoryVideo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["extract", str(story.path), "--top-k", "4", "--out", str(tmp_path), "--quiet"]) == 0
+    )
+    folder = tmp_path / "story"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert (folder / "contact_sheet.png").stat().st_size > 0
+    assert {"video", "duration_s", "fps", "shots", "candidates"} <= set(manifest)
+    assert manifest["fps"] == 25 and abs(manifest["duration_s"] - story.frame_count / 25) < 0.05
+    assert all(len(shot) == 2 for shot in manifest["shots"])
+    ranks = [c["rank"] for c in manifest["candidates"]]
+    assert ranks == [1, 2, 3, 4]
+    for c in manifest["candidates"]:
+        assert {
+            "frame_index",
+            "timestamp_s",
+            "shot_index",
+            "crop",
+            "image",
+            "score",
+            "features",
+        } <= set(c)
+        assert (folder / c["image"]).is_file()
+    assert "story.mp4 -> " in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story"]  # no staging left behind
+
+
+def test_a_rerun_replaces_the_folder_whole(story: StoryVideo, tmp_path: Path) -> None:
+    args = ["extract", str(story.path), "--out", str(tmp_path), "--quiet"]
+    assert main([*args, "--top-k", "5"]) == 0
+    assert main([*args, "--top-k", "2"]) == 0
+    assert len(list((tmp_path / "story").glob("*.jpg"))) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["story"]
+
+
+def test_json_output_and_db_registration_in_one_transaction(
+    story: StoryVideo, tmp_path: Path, log_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "extract",
+            str(story.path),
+            "--top-k",
+            "3",
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            log_url,
+            "--json",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    [manifest] = json.loads(capsys.readouterr().out)
+    assert len(manifest["candidates"]) == 3
+    engine = open_log(log_url)
+    with Session(engine) as s:
+        assert list_titles(s) == ["story"]
+        artworks = active_artworks(s, "story")
+    assert len(artworks) == 3
+    assert all(Path(a.image_path).is_file() for a in artworks)
+    assert artworks[0].features.keys() == manifest["candidates"][0]["features"].keys()
+    # Registering the same video again updates the same rows.
+    assert (
+        main(
+            [
+                "extract",
+                str(story.path),
+                "--top-k",
+                "3",
+                "--out",
+                str(tmp_path / "out"),
+                "--db",
+                log_url,
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    with Session(engine) as s:
+        assert len(active_artworks(s, "story")) == 3
+    engine.dispose()
+
+
+def test_an_unreachable_database_is_one_line(
+    story: StoryVideo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "extract",
+            str(story.path),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--db",
+            "postgresql://nobody@127.0.0.1:1/none",
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --db: cannot reach")
+    assert not any(tmp_path.iterdir())
+
+
+def test_parallel_workers_and_directories(
+    story: StoryVideo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    videos = tmp_path / "in"
+    videos.mkdir()
+    shutil.copy(story.path, videos / "one.mp4")
+    shutil.copy(BIG_BUCK_BUNNY, videos / "two.mp4")
+    code = main(
+        [
+            "extract",
+            str(videos),
+            "--out",
+            str(tmp_path / "out"),
+            "--workers",
+            "2",
+            "--json",
+            "--quiet",
+            "--top-k",
+            "3",
+        ]
+    )
+    assert code == 0
+    results = json.loads(capsys.readouterr().out)
+    assert sorted(Path(r["video"]).name for r in results) == ["one.mp4", "two.mp4"]
+    assert all(r["candidates"] for r in results)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["extract"],
+        ["extract", "x.mp4"],
+        ["extract", "x.mp4", "--out", "o", "--top-k", "0"],
+        ["extract", "x.mp4", "--out", "o", "--workers", "0"],
+        ["explode"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2

@@ -116,8 +116,8 @@ def test_4k_and_vertical_videos(
     code, [result], _ = _run([clip], tmp_path / "out", capsys)
     assert code == 0
     assert (result["width"], result["height"]) == (width, height)
-    [first, *_] = result["candidates"]  # type: ignore[misc]
-    assert first["crop"] == [0, 0, width, height]
+    candidates: list[dict[str, object]] = result["candidates"]  # type: ignore[assignment]
+    assert candidates[0]["crop"] == [0, 0, width, height]
 
 
 def test_unicode_spaces_and_shell_characters_in_names(

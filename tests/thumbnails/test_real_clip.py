@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
@@ -19,7 +20,7 @@ def test_real_clip_yields_distinct_sharp_candidates(tmp_path: Path) -> None:
         assert c.features["sharpness"] > 0.5
         assert abs(c.timestamp_s - c.frame_index / 25) < 1 / 25
     frames = sorted(c.frame_index for c in result.candidates)
-    assert min(b - a for a, b in zip(frames, frames[1:], strict=False)) >= 10  # not neighbours
+    assert min(b - a for a, b in itertools.pairwise(frames)) >= 10  # not neighbours
 
 
 def test_extract_with_out_returns_candidates_with_their_images(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_fade_tracker_flags_a_ramp_but_not_noise() -> None:
 
 
 def test_faces_are_found_offline() -> None:
-    gray = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)
+    gray = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)  # type: ignore[no-untyped-call]
     faces = FaceDetector().detect(gray)
     assert len(faces) == 1
     face = faces[0]

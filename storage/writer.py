@@ -72,8 +72,9 @@ class DecisionWriter:
             "created_at": self._time(d.created_at),
             "title_id": d.title_id,
             "context": d.context_json,
-            "candidate_ids": json.dumps(list(d.candidate_ids)),
-            "pmf": json.dumps(list(d.pmf)),
+            # Finite floats' repr and ints' str are valid JSON; json.dumps costs ~4x more here.
+            "candidate_ids": f"[{','.join(map(str, d.candidate_ids))}]",
+            "pmf": f"[{','.join(map(repr, map(float, d.pmf)))}]",
             "artwork_id": d.artwork_id,
             "probability": d.probability,
             "policy_version": d.policy_version,

@@ -1,0 +1,69 @@
+"""The policy interface: one required method, `probabilities`; hooks with defaults."""
+
+from __future__ import annotations
+
+import json
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bandit.context import Context
+from bandit.records import Arm, LearningExample
+
+Pmf = npt.NDArray[np.float64]
+
+
+class Policy(ABC):
+    """Chooses among arms for a context. Policies know no SQL: the chooser and the learner move
+    data between them and the log.
+
+    Subclasses implement `probabilities`. Learning policies also override `learn`, `save` and
+    `load` (bytes only: nothing is pickled).
+    """
+
+    #: The name stored in checkpoints, used to rebuild the policy (see `bandit.policies.registry`).
+    name: str = ""
+
+    @abstractmethod
+    def probabilities(self, context: Context, arms: Sequence[Arm]) -> Pmf:
+        """The pmf over ``arms``: shape (len(arms),), non-negative, summing to 1."""
+
+    def learn(self, examples: Sequence[LearningExample]) -> None:
+        """Update from joined examples, in log order. Default: a policy that does not learn."""
+        return
+
+    @property
+    def exploration(self) -> Mapping[str, Any]:
+        """Exploration settings, logged with each decision."""
+        return {"kind": self.name}
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this policy (stored with checkpoints)."""
+        return {}
+
+    def describe_args(self) -> str:
+        """What a checkpoint stores as the policy's arguments: JSON with ``params``."""
+        return json.dumps({"params": self.params}, sort_keys=True)
+
+    def save(self) -> bytes:
+        """The learned state as bytes."""
+        return b""
+
+    def load(self, state: bytes) -> None:
+        """Restore the learned state written by `save`."""
+        return
+
+
+def normalised(weights: Sequence[float] | npt.NDArray[np.float64]) -> Pmf:
+    """Weights as a float64 pmf that sums to 1 exactly enough for the log (VW's float32
+    probabilities can be off by ~1e-7)."""
+    clipped = [w if w > 0.0 else 0.0 for w in weights]  # plain Python: arms are few
+    total = math.fsum(clipped)
+    if not math.isfinite(total) or total <= 0.0:
+        return np.full(len(clipped), 1.0 / len(clipped))
+    return np.array([w / total for w in clipped])

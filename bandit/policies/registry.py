@@ -1,0 +1,42 @@
+"""Rebuild a policy from what a checkpoint stores: its name, arguments and state bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bandit.errors import CorruptModel, InvalidPolicyArgs
+from bandit.policies.base import Policy
+from bandit.policies.greedy import GreedyPolicy
+from bandit.policies.thompson import ThompsonPolicy
+from bandit.policies.uniform import UniformPolicy
+from bandit.policies.vw import VWPolicy
+
+POLICIES: dict[str, type[Policy]] = {
+    cls.name: cls for cls in (VWPolicy, ThompsonPolicy, GreedyPolicy, UniformPolicy)
+}
+
+
+def build_policy(name: str, params: dict[str, Any] | None = None) -> Policy:
+    """A fresh policy by name (``vw``, ``thompson``, ``greedy``, ``uniform``)."""
+    cls = POLICIES.get(name)
+    if cls is None:
+        raise InvalidPolicyArgs(f"unknown policy {name!r}; known: {sorted(POLICIES)}")
+    try:
+        return cls(**(params or {}))
+    except TypeError as exc:
+        raise InvalidPolicyArgs(f"bad arguments for policy {name!r}: {exc}") from exc
+
+
+def restore_policy(name: str, args: str, state: bytes) -> Policy:
+    """The policy a checkpoint describes, with its learned state loaded."""
+    try:
+        params = json.loads(args).get("params", {}) if args else {}
+    except (ValueError, AttributeError) as exc:
+        raise CorruptModel(f"checkpoint arguments are not valid JSON: {args[:80]!r}") from exc
+    policy = build_policy(name, params)
+    try:
+        policy.load(state)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CorruptModel(f"could not load the {name} checkpoint state: {exc}") from exc
+    return policy

@@ -1,0 +1,196 @@
+"""The Vowpal Wabbit contextual bandit: ``--cb_explore_adf`` with user x artwork interactions.
+
+One workspace per policy object, used from one thread; workspaces do not pickle, so models move
+as VW's own saved bytes. Exploration: ``epsilon`` (default), ``softmax``, ``bag`` or ``squarecb``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pylibvw
+from vowpalwabbit import Workspace
+
+from bandit import vw_text
+from bandit.context import Context
+from bandit.errors import CorruptModel, InvalidPolicyArgs
+from bandit.policies.base import Pmf, Policy, normalised
+from bandit.records import Arm, LearningExample
+
+EXPLORATIONS = ("epsilon", "softmax", "bag", "squarecb")
+
+
+class VWPolicy(Policy):
+    """
+    >>> from bandit import Arm, Context
+    >>> policy = VWPolicy(exploration="epsilon", epsilon=0.2)
+    >>> arms = [Arm(1, {"warmth": 0.9}), Arm(2, {"warmth": 0.1})]
+    >>> policy.probabilities(Context("night-owls"), arms).round(2).tolist()
+    [0.9, 0.1]
+    """
+
+    name = "vw"
+
+    def __init__(
+        self,
+        exploration: str = "epsilon",
+        epsilon: float = 0.05,
+        softmax_lambda: float = 10.0,
+        bag: int = 5,
+        gamma_scale: float = 10.0,
+        interactions: Sequence[str] = ("ua", "ui"),
+        learning_rate: float = 0.5,
+        extra_args: str = "",
+        seed: int = 0,
+    ) -> None:
+        self.exploration_kind = exploration
+        self.epsilon = epsilon
+        self.softmax_lambda = softmax_lambda
+        self.bag = bag
+        self.gamma_scale = gamma_scale
+        self.interactions = tuple(interactions)
+        self.learning_rate = learning_rate
+        self.extra_args = extra_args
+        self.seed = seed
+        if exploration not in EXPLORATIONS:
+            raise InvalidPolicyArgs(
+                f"exploration must be one of {EXPLORATIONS}, got {exploration!r}"
+            )
+        if any(c in extra_args for c in "\n\r") or "-i " in f" {extra_args} ".replace("--", "-"):
+            raise InvalidPolicyArgs("extra_args may not contain newlines or load a model (-i)")
+        self._vw = self._workspace(self.vw_args)
+        self._lock = threading.Lock()
+        self._actions: dict[int, tuple[Mapping[str, float], str]] = {}
+
+    @property
+    def vw_args(self) -> str:
+        args = ["--cb_explore_adf", "--quiet", f"--random_seed {self.seed}"]
+        args += [f"-q {pair}" for pair in self.interactions]
+        args.append(f"-l {self.learning_rate}")
+        if self.exploration_kind == "epsilon":
+            args.append(f"--epsilon {self.epsilon}")
+        elif self.exploration_kind == "softmax":
+            args.append(f"--softmax --lambda {self.softmax_lambda}")
+        elif self.exploration_kind == "bag":
+            args.append(f"--bag {self.bag} --epsilon {self.epsilon}")
+        else:
+            args.append(f"--squarecb --gamma_scale {self.gamma_scale}")
+        if self.extra_args:
+            args.append(self.extra_args)
+        return " ".join(args)
+
+    @staticmethod
+    def _workspace(args: str) -> Workspace:
+        try:
+            return Workspace(args)
+        except Exception as exc:  # pybind raises RuntimeError and friends
+            raise InvalidPolicyArgs(f"Vowpal Wabbit rejected {args!r}: {exc}") from exc
+
+    def _action_line(self, arm: Arm) -> str:
+        cached = self._actions.get(arm.id)
+        if cached is None or cached[0] != arm.features:
+            cached = (dict(arm.features), vw_text.action_features(arm))
+            self._actions[arm.id] = cached
+        return cached[1]
+
+    def _run(self, lines: list[str], learn: bool) -> list[float]:
+        # pyvw's predict()/learn() wrap every parsed line in a Python Example object, which is
+        # ~5x the cost of VW's own parse + predict (63 us vs 11 us at 3 actions, measured
+        # here). The same native calls, without the wrappers; the contract tests check the
+        # result against Workspace.predict.
+        examples = self._vw._parse("\n".join(lines))
+        try:
+            if learn:
+                pylibvw.vw.learn_multi(self._vw, examples)
+                return []
+            pylibvw.vw.predict_multi(self._vw, examples)
+            scores: list[float] = examples[0].get_action_scores()  # indexed by action
+            return scores
+        finally:
+            self._vw._finish_example_multi_ex(examples)
+
+    def probabilities(self, context: Context, arms: Sequence[Arm]) -> Pmf:
+        lines = vw_text.example(context, [self._action_line(a) for a in arms])
+        with self._lock:
+            pmf = self._run(lines, learn=False)
+        return normalised(pmf)
+
+    def learn(self, examples: Sequence[LearningExample]) -> None:
+        with self._lock:
+            for ex in examples:
+                actions = [self._action_line(a) for a in ex.arms]
+                lines = vw_text.example(
+                    ex.context,
+                    actions,
+                    chosen=ex.chosen,
+                    reward=ex.reward,
+                    probability=ex.probability,
+                )
+                self._run(lines, learn=True)
+
+    @property
+    def exploration(self) -> Mapping[str, Any]:
+        settings: dict[str, Any] = {"kind": self.exploration_kind}
+        if self.exploration_kind in ("epsilon", "bag"):
+            settings["epsilon"] = self.epsilon
+        if self.exploration_kind == "softmax":
+            settings["lambda"] = self.softmax_lambda
+        if self.exploration_kind == "bag":
+            settings["bag"] = self.bag
+        if self.exploration_kind == "squarecb":
+            settings["gamma_scale"] = self.gamma_scale
+        return settings
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {
+            "exploration": self.exploration_kind,
+            "epsilon": self.epsilon,
+            "softmax_lambda": self.softmax_lambda,
+            "bag": self.bag,
+            "gamma_scale": self.gamma_scale,
+            "interactions": list(self.interactions),
+            "learning_rate": self.learning_rate,
+            "extra_args": self.extra_args,
+            "seed": self.seed,
+        }
+
+    def describe_args(self) -> str:
+        return json.dumps({"params": self.params, "vw_args": self.vw_args}, sort_keys=True)
+
+    def save(self) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.vw")
+            with self._lock:
+                self._vw.save(path)
+            with open(path, "rb") as f:
+                return f.read()
+
+    def load(self, state: bytes) -> None:
+        """Replace the model with VW bytes from `save` (its saved options come with it)."""
+        workspace = load_workspace(state)
+        with self._lock:
+            self._vw.finish()
+            self._vw = workspace
+
+    def close(self) -> None:
+        self._vw.finish()
+
+
+def load_workspace(state: bytes, extra: str = "") -> Workspace:
+    """A workspace from saved VW bytes; a clear error if they are not a VW model."""
+    if not state:
+        raise CorruptModel("the checkpoint holds no model bytes")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.vw")
+        with open(path, "wb") as f:
+            f.write(state)
+        try:
+            return Workspace(f"-i {path} --quiet {extra}".strip())
+        except Exception as exc:
+            raise CorruptModel(f"Vowpal Wabbit could not load the model: {exc}") from exc

@@ -1,0 +1,57 @@
+"""Records passed between the chooser, the policies and the learner."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bandit.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    """One artwork a policy may choose: its id and its action features."""
+
+    id: int
+    features: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What ``choose`` returns. It was logged before it was returned."""
+
+    event_id: str
+    """Send it back with the reward."""
+    title_id: str
+    artwork_id: int
+    """The artwork to show."""
+    probability: float
+    """The chance the policy gave this artwork (its propensity)."""
+    pmf: tuple[float, ...]
+    """Probability of each candidate, shape (n_candidates,), in ``candidate_ids`` order."""
+    candidate_ids: tuple[int, ...]
+    policy_version: str
+
+    def __post_init__(self) -> None:
+        if len(self.pmf) != len(self.candidate_ids) or not math.isclose(
+            sum(self.pmf), 1.0, abs_tol=1e-6
+        ):
+            raise ValueError("pmf must have one probability per candidate and sum to 1")
+        if self.artwork_id not in self.candidate_ids:
+            raise ValueError("the chosen artwork must be a candidate")
+
+
+@dataclass(frozen=True, slots=True)
+class LearningExample:
+    """One logged, joined decision, ready for a policy to learn from."""
+
+    context: Context
+    arms: tuple[Arm, ...]
+    """The candidates as they were offered, in order."""
+    chosen: int
+    """Index into ``arms`` of the shown artwork."""
+    probability: float
+    """Its logged propensity."""
+    reward: float
+    """In [0, 1]; click = 1."""

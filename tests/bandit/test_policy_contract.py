@@ -1,0 +1,135 @@
+"""One contract, every policy: a valid pmf, determinism, a state that round-trips as bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from vowpalwabbit import Workspace
+
+from bandit import (
+    Arm,
+    Context,
+    CorruptModel,
+    GreedyPolicy,
+    InvalidPolicyArgs,
+    LearningExample,
+    Policy,
+    ThompsonPolicy,
+    UniformPolicy,
+    VWPolicy,
+    restore_policy,
+    vw_text,
+)
+
+POLICIES: dict[str, Callable[[], Policy]] = {
+    "uniform": UniformPolicy,
+    "thompson": lambda: ThompsonPolicy(draws=500),
+    "greedy": GreedyPolicy,
+    "vw-epsilon": VWPolicy,
+    "vw-softmax": lambda: VWPolicy(exploration="softmax"),
+    "vw-bag": lambda: VWPolicy(exploration="bag"),
+    "vw-squarecb": lambda: VWPolicy(exploration="squarecb"),
+}
+ARMS = [Arm(i, {"warmth": i / 4, "brightness": 1 - i / 4}) for i in range(1, 5)]
+
+
+def _history(n: int = 300) -> list[LearningExample]:
+    """Segment 'warm' clicks the warmest artwork, 'cool' the coolest."""
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(n):
+        segment = str(rng.choice(["warm", "cool"]))
+        chosen = int(rng.integers(len(ARMS)))
+        best = len(ARMS) - 1 if segment == "warm" else 0
+        out.append(
+            LearningExample(
+                Context(segment), tuple(ARMS), chosen, 1 / len(ARMS), float(chosen == best)
+            )
+        )
+    return out
+
+
+@pytest.fixture(params=sorted(POLICIES))
+def policy(request: pytest.FixtureRequest) -> Policy:
+    return POLICIES[request.param]()
+
+
+def test_pmf_is_valid_before_and_after_learning(policy: Policy) -> None:
+    for _ in range(2):
+        for segment in ("warm", "cool", "never-seen"):
+            pmf = policy.probabilities(Context(segment, {"device": "tv"}), ARMS)
+            assert pmf.shape == (len(ARMS),)
+            assert np.all(pmf >= 0) and np.isclose(pmf.sum(), 1.0, atol=1e-9)
+            assert np.all(pmf > 0), "every arm keeps a chance: the log must stay evaluable"
+        policy.learn(_history())
+
+
+def test_same_state_same_pmf_and_bytes_round_trip(policy: Policy) -> None:
+    policy.learn(_history())
+    context = Context("warm", {"country": "NZ"})
+    first = policy.probabilities(context, ARMS)
+    assert np.array_equal(first, policy.probabilities(context, ARMS))
+    restored = restore_policy(policy.name, policy.describe_args(), policy.save())
+    assert type(restored) is type(policy)
+    assert np.array_equal(first, restored.probabilities(context, ARMS))
+
+
+@pytest.mark.parametrize("name", sorted(set(POLICIES) - {"uniform"}))
+def test_learning_policies_learn_the_segments(name: str) -> None:
+    policy = POLICIES[name]()
+    policy.learn(_history(1500))
+    warm = policy.probabilities(Context("warm"), ARMS)
+    cool = policy.probabilities(Context("cool"), ARMS)
+    assert int(np.argmax(warm)) == len(ARMS) - 1
+    assert int(np.argmax(cool)) == 0
+
+
+def test_epsilon_floor() -> None:
+    policy = VWPolicy(epsilon=0.2)
+    policy.learn(_history(1000))
+    pmf = policy.probabilities(Context("warm"), ARMS)
+    assert np.all(pmf >= 0.2 / len(ARMS) - 1e-6)
+    assert pmf.max() == pytest.approx(1 - 0.2 + 0.2 / len(ARMS), abs=1e-6)
+
+
+def test_the_fast_vw_path_matches_pyvw_predict() -> None:
+    policy = VWPolicy()
+    policy.learn(_history(500))
+    reference = Workspace(policy.vw_args)  # same args, same data, through pyvw's wrappers
+    for ex in _history(500):
+        actions = [vw_text.action_features(a) for a in ex.arms]
+        reference.learn(
+            vw_text.example(
+                ex.context, actions, chosen=ex.chosen, reward=ex.reward, probability=ex.probability
+            )
+        )
+    for segment in ("warm", "cool"):
+        lines = vw_text.example(Context(segment), [vw_text.action_features(a) for a in ARMS])
+        expected = np.array(reference.predict(lines)) / np.sum(reference.predict(lines))
+        assert np.allclose(policy.probabilities(Context(segment), ARMS), expected)
+    reference.finish()
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"exploration": "greedy-ish"},
+        {"epsilon": 1.5},
+        {"extra_args": "--no_such_option"},
+        {"extra_args": "-i /etc/passwd"},
+        {"extra_args": "--quiet\n--audit"},
+    ],
+)
+def test_vw_arguments_vw_rejects(settings: dict[str, object]) -> None:
+    with pytest.raises(InvalidPolicyArgs):
+        VWPolicy(**settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a model", bytes(range(256)) * 10])
+def test_corrupt_model_bytes(junk: bytes) -> None:
+    with pytest.raises(CorruptModel):
+        restore_policy("vw", "{}", junk)
+    with pytest.raises(CorruptModel):
+        restore_policy("thompson", "{}", junk or b"{")

@@ -10,7 +10,8 @@ from typing import Any
 
 from bandit.errors import InvalidContext
 
-FeatureValue = str | float | int | bool | tuple[str, ...]
+FeatureValue = str | float | int | bool | Sequence[str]
+"""A context feature: lists of strings are stored as tuples."""
 
 #: Bounds that keep one request's context small (it is logged with every decision).
 MAX_FEATURES = 64

@@ -62,29 +62,44 @@ def join_matured(session: Session, *, now: datetime | None = None, limit: int = 
 
 def read_joined(session: Session, after_seq: int, limit: int = 10_000) -> list[JoinedExample]:
     """The joined examples with ``seq > after_seq``, in order, at most ``limit`` of them."""
+    # Plain columns, not ORM entities: no identity map for rows that are read once (~3x faster).
+    j, d = JoinedExampleRow, DecisionRow
     query = (
-        select(JoinedExampleRow, DecisionRow)
-        .join(DecisionRow, DecisionRow.event_id == JoinedExampleRow.event_id)
-        .where(JoinedExampleRow.seq > after_seq)
-        .order_by(JoinedExampleRow.seq)
+        select(
+            j.seq,
+            d.event_id,
+            d.title_id,
+            d.context,
+            d.candidate_ids,
+            d.pmf,
+            d.artwork_id,
+            d.probability,
+            d.policy_version,
+            d.created_at,
+            j.reward,
+            j.rewarded,
+        )
+        .join(d, d.event_id == j.event_id)
+        .where(j.seq > after_seq)
+        .order_by(j.seq)
         .limit(limit)
     )
     return [
         JoinedExample(
-            seq=joined.seq,
-            event_id=d.event_id,
-            title_id=d.title_id,
-            context=d.context,
-            candidate_ids=tuple(d.candidate_ids),
-            pmf=tuple(d.pmf),
-            artwork_id=d.artwork_id,
-            probability=d.probability,
-            policy_version=d.policy_version,
-            created_at=d.created_at,
-            reward=joined.reward,
-            rewarded=joined.rewarded,
+            seq=row.seq,
+            event_id=row.event_id,
+            title_id=row.title_id,
+            context=row.context,
+            candidate_ids=tuple(row.candidate_ids),
+            pmf=tuple(row.pmf),
+            artwork_id=row.artwork_id,
+            probability=row.probability,
+            policy_version=row.policy_version,
+            created_at=row.created_at,
+            reward=row.reward,
+            rewarded=row.rewarded,
         )
-        for joined, d in session.execute(query)
+        for row in session.execute(query)
     ]
 
 

@@ -1,0 +1,191 @@
+"""choose() latency and throughput with durable logging, against raw VW text predict on the
+same examples in the same run; and learning throughput from the log into the model.
+
+Targets: choose() p99 <= 1 ms on SQLite, >= 3,000 decisions/s on one core, <= 2x raw VW text
+predict, learning >= 5,000 events/s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from vowpalwabbit import Workspace
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report import emit
+
+from bandit import Arm, ArtworkChooser, Context, Learner, VWPolicy, vw_text
+from storage import (
+    NewArtwork,
+    open_log,
+    register_artworks,
+    register_title,
+    session_factory,
+)
+from storage.engine import normalise_url
+
+N = 5_000
+ACTIONS = 8
+LEARN_EVENTS = 20_000
+
+
+def _users(n: int) -> list[Context]:
+    return [
+        Context(f"s{i % 4}", {"country": ["NZ", "BR", "JP"][i % 3], "device": "tv", "hour": i % 24})
+        for i in range(n)
+    ]
+
+
+def _catalog(url: str) -> list[Arm]:
+    engine = open_log(url)
+    with session_factory(engine).begin() as s:
+        register_title(s, "t")
+        artworks = register_artworks(
+            s,
+            "t",
+            [
+                NewArtwork(
+                    f"{i}.jpg",
+                    features={
+                        "brightness": i / 8,
+                        "warmth": 1 - i / 8,
+                        "sharpness": 0.7,
+                        "contrast": 0.4,
+                        "colourfulness": 0.5,
+                        "face_area": 0.1,
+                    },
+                )
+                for i in range(ACTIONS)
+            ],
+        )
+    engine.dispose()
+    return [Arm(a.id, a.features) for a in artworks]
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def raw_vw_predict(arms: list[Arm], users: list[Context]) -> float:
+    """Median seconds of Workspace.predict on VW text, the same examples choose() builds."""
+    vw = Workspace(VWPolicy().vw_args)
+    actions = [vw_text.action_features(a) for a in arms]
+    examples = [vw_text.example(u, actions) for u in users]
+    times = []
+    for lines in examples:
+        start = time.perf_counter()
+        vw.predict(lines)
+        times.append(time.perf_counter() - start)
+    vw.finish()
+    return statistics.median(times)
+
+
+def bench_choose(backend: str, url: str, users: list[Context], raw_p50: float) -> None:
+    _catalog(url)
+    chooser = ArtworkChooser(url)
+    for user in users[:200]:  # warm up caches and the connection
+        chooser.choose("t", user)
+    latencies = []
+    start = time.perf_counter()
+    for user in users:
+        t0 = time.perf_counter()
+        chooser.choose("t", user)
+        latencies.append(time.perf_counter() - t0)
+    rate = len(users) / (time.perf_counter() - start)
+    p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+    emit(
+        f"choose.{backend}.p50",
+        p50 * 1e3,
+        "ms",
+        raw_p50 * 1e3,
+        baseline_is="raw VW text predict p50",
+        target_ratio=2.0,
+    )
+    emit(f"choose.{backend}.p99", p99 * 1e3, "ms", target=1.0 if backend == "sqlite" else None)
+    emit(
+        f"choose.{backend}.decisions_per_s",
+        rate,
+        "decisions/s",
+        1 / raw_p50,
+        baseline_is="raw VW text predicts/s",
+        target=3_000 if backend == "sqlite" else None,
+    )
+    chooser.close()
+
+
+def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
+    engine = open_log(url)
+    past = datetime.now(UTC) - timedelta(days=1)
+    chooser = ArtworkChooser(engine, clock=lambda: past)
+    for i in range(LEARN_EVENTS):
+        decision = chooser.choose("t", users[i % len(users)])
+        if i % 10 == 0:
+            chooser.reward(decision.event_id, 1.0)
+    learner = Learner(engine)
+    start = time.perf_counter()
+    report = learner.run_once()
+    seconds = time.perf_counter() - start
+    emit(
+        "learn.events_per_s",
+        report.learned / seconds,
+        "events/s",
+        target=5_000,
+        includes="join + read + VW learn + checkpoint",
+        events=report.learned,
+    )
+    policy = VWPolicy()
+    from bandit import LearningExample
+
+    examples = [
+        LearningExample(
+            users[i % len(users)], tuple(arms), i % len(arms), 1 / len(arms), float(i % 10 == 0)
+        )
+        for i in range(LEARN_EVENTS)
+    ]
+    start = time.perf_counter()
+    policy.learn(examples)
+    emit("learn.vw_only_events_per_s", LEARN_EVENTS / (time.perf_counter() - start), "events/s")
+    engine.dispose()
+
+
+def main() -> None:
+    users = _users(N)
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite"
+        arms = _catalog(f"sqlite:///{tmp}/catalog.sqlite")
+        raw_p50 = raw_vw_predict(arms, users)
+        emit("vw.raw_text_predict.p50", raw_p50 * 1e3, "ms", actions=ACTIONS)
+        bench_choose("sqlite", url, users, raw_p50)
+        learn_url = f"sqlite:///{tmp}/learn.sqlite"
+        bench_learning(learn_url, _catalog(learn_url), users)
+    pg = os.environ.get("THUMBNAIL_BANDIT_PG_URL")
+    if not pg:
+        print(
+            json.dumps({"name": "choose.postgresql", "skipped": "THUMBNAIL_BANDIT_PG_URL not set"})
+        )
+        return
+    base = normalise_url(pg)
+    schema = f"tb_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in base else "?"
+        bench_choose("postgresql", f"{base}{sep}options=-csearch_path%3D{schema}", users, raw_p50)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Replay evaluation: how would another policy have done on the logged traffic?"""
+
+from bandit.replay.csv_log import load_csv_log
+from bandit.replay.data import LoggedData
+from bandit.replay.errors import BadLog, BadTarget, ReplayError
+from bandit.replay.estimators import ESTIMATORS, Estimate, evaluate
+from bandit.replay.pushdown import PushdownResult, pushdown_ips
+from bandit.replay.run import parse_target, run_replay
+from bandit.replay.sql_log import load_sql_log
+from bandit.replay.targets import LearningTarget, PolicyTarget, StaticTable, Target, UniformTarget
+
+__all__ = [
+    "ESTIMATORS",
+    "BadLog",
+    "BadTarget",
+    "Estimate",
+    "LearningTarget",
+    "LoggedData",
+    "PolicyTarget",
+    "PushdownResult",
+    "ReplayError",
+    "StaticTable",
+    "Target",
+    "UniformTarget",
+    "evaluate",
+    "load_csv_log",
+    "load_sql_log",
+    "parse_target",
+    "pushdown_ips",
+    "run_replay",
+]

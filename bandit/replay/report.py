@@ -1,0 +1,116 @@
+"""Replay output: a terminal table, JSON lines, and an HTML report with matplotlib plots."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers
+import matplotlib.pyplot as plt
+import numpy as np
+
+from bandit.replay.estimators import Estimate
+
+HEADLINE = ("snips", "dr", "ips", "replay")
+
+
+def table(estimates: Sequence[Estimate]) -> str:
+    header = (
+        f"{'target':<24} {'segment':<12} {'estimator':<12} {'estimate':>9}"
+        f" {'95% CI':>19} {'n':>8} {'ess':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for e in estimates:
+        lines.append(
+            f"{e.target[:24]:<24} {(e.segment or 'all')[:12]:<12} {e.estimator:<12}"
+            f" {e.estimate:>9.4f} [{e.ci_low:>8.4f}, {e.ci_high:>8.4f}] {e.n:>8} {e.ess:>9.1f}"
+        )
+    warnings = sorted({(e.target, w) for e in estimates for w in e.warnings})
+    lines += [f"warning: {target}: {w}" for target, w in warnings]
+    return "\n".join(lines)
+
+
+def json_lines(estimates: Sequence[Estimate]) -> str:
+    return "\n".join(json.dumps(e.as_dict()) for e in estimates)
+
+
+def _interval_plot(estimates: Sequence[Estimate], path: Path, title: str) -> None:
+    rows = [e for e in estimates if e.estimator in ("snips", "dr")]
+    labels = [f"{e.target}\n{e.segment or 'all'} · {e.estimator}" for e in rows]
+    y = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
+    est = np.array([e.estimate for e in rows])
+    err = np.array([[e.estimate - e.ci_low for e in rows], [e.ci_high - e.estimate for e in rows]])
+    ax.errorbar(est, y, xerr=np.clip(err, 0, None), fmt="o", capsize=3)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlabel("estimated click rate (95% interval)")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _cumulative_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for name, (x, y) in curves.items():
+        ax.plot(x, y, label=name)
+    ax.set_xlabel("logged decisions (in log order)")
+    ax.set_ylabel("SNIPS estimate so far")
+    ax.set_title("Cumulative estimate over time")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_html(
+    estimates: Sequence[Estimate],
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    out: Path,
+    source: str,
+) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    overall = [e for e in estimates if e.segment is None]
+    by_segment = [e for e in estimates if e.segment is not None]
+    _interval_plot(overall, out / "estimates.png", "Estimates per target")
+    images = ["estimates.png"]
+    if by_segment:
+        _interval_plot(by_segment, out / "segments.png", "Estimates per target and segment")
+        images.append("segments.png")
+    _cumulative_plot(curves, out / "cumulative.png")
+    images.append("cumulative.png")
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(v))}</td>"
+            for v in (
+                e.target,
+                e.segment or "all",
+                e.estimator,
+                f"{e.estimate:.4f}",
+                f"[{e.ci_low:.4f}, {e.ci_high:.4f}]",
+                f"[{e.boot_low:.4f}, {e.boot_high:.4f}]",
+                e.n,
+                f"{e.ess:.1f}",
+                "; ".join(e.warnings),
+            )
+        )
+        + "</tr>"
+        for e in estimates
+    )
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Replay evaluation</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
+<h1>Replay evaluation</h1><p>Log: {html.escape(source)}</p>
+{"".join(f'<p><img src="{i}" alt="{i}"></p>' for i in images)}
+<table><tr><th>target</th><th>segment</th><th>estimator</th><th>estimate</th><th>95% CI</th>
+<th>bootstrap 95%</th><th>n</th><th>ESS</th><th>warnings</th></tr>{rows}</table></body></html>"""
+    path = out / "replay.html"
+    path.write_text(page, encoding="utf-8")
+    return path

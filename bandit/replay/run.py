@@ -1,0 +1,118 @@
+"""Evaluate targets on a log: the library entry point behind ``python -m bandit.replay``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Engine
+
+import storage
+from bandit.errors import BanditError
+from bandit.policies.registry import build_policy, restore_policy
+from bandit.replay.data import FloatArray, LoggedData
+from bandit.replay.errors import BadTarget
+from bandit.replay.estimators import Estimate, cumulative_ips, evaluate
+from bandit.replay.reward_model import cross_fitted_rewards
+from bandit.replay.targets import (
+    LearningTarget,
+    PolicyTarget,
+    StaticTable,
+    Target,
+    UniformTarget,
+)
+
+
+def _parse_params(text: str) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for item in filter(None, text.split(",")):
+        key, _, raw = item.partition("=")
+        value: object = raw
+        for convert in (int, float):
+            try:
+                value = convert(raw)
+                break
+            except ValueError:
+                continue
+        if key == "interactions":
+            value = tuple(raw.split("+"))
+        params[key.strip()] = value
+    return params
+
+
+def parse_target(spec: str, log: str | Engine | None = None) -> Target:
+    """``path.csv`` (static table), ``uniform``, ``thompson``/``greedy`` (learning baselines),
+    ``vw`` or ``vw:exploration=squarecb,gamma_scale=50`` (a learning VW policy), or
+    ``checkpoint:latest`` / ``checkpoint:N`` (a saved model, with ``--db``)."""
+    if spec.endswith(".csv"):
+        return StaticTable.from_csv(spec)
+    if spec == "uniform":
+        return UniformTarget()
+    name, _, rest = spec.partition(":")
+    if name in ("thompson", "greedy", "vw"):
+        params = _parse_params(rest)
+        build_policy(name, params)  # fail now on bad settings
+        return LearningTarget(lambda: build_policy(name, params), spec)
+    if name == "checkpoint":
+        if log is None:
+            raise BadTarget("a checkpoint target needs --db (checkpoints live in the log)")
+        engine = log if isinstance(log, Engine) else storage.open_log(log, migrate=False)
+        with storage.session_factory(engine)() as session:
+            if rest in ("", "latest"):
+                checkpoint = storage.head_checkpoint(session)
+            elif rest.isdigit():
+                checkpoint = storage.load_checkpoint(session, int(rest))
+            else:
+                raise BadTarget(
+                    f"checkpoint target {spec!r}: use checkpoint:latest or checkpoint:N"
+                )
+        if checkpoint is None:
+            raise BadTarget("the log has no checkpoint yet: run the learner first")
+        policy = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
+        return PolicyTarget(policy, f"checkpoint:{checkpoint.version}")
+    raise BadTarget(
+        f"unknown target {spec!r}: give a .csv table, uniform, thompson, greedy, vw[:k=v,...]"
+        " or checkpoint:latest"
+    )
+
+
+def run_replay(
+    data: LoggedData,
+    targets: Sequence[Target],
+    *,
+    by_segment: bool = False,
+    bootstrap: int = 200,
+    clip: float = 10.0,
+    seed: int = 0,
+) -> tuple[list[Estimate], dict[str, tuple[FloatArray, FloatArray]]]:
+    """Every estimator for every target (and per segment). Returns estimates and, per target,
+    the cumulative SNIPS curve over the log."""
+    r_hat = cross_fitted_rewards(data)
+    estimates: list[Estimate] = []
+    curves = {}
+    for target in targets:
+        try:
+            pi = target.matrix(data)
+        except BanditError:
+            raise
+        except Exception as exc:
+            raise BadTarget(f"target {target.name}: {exc}") from exc
+        estimates += evaluate(
+            data, pi, target.name, clip=clip, bootstrap=bootstrap, seed=seed, r_hat=r_hat
+        )
+        curves[target.name] = cumulative_ips(data, pi)
+        if by_segment:
+            for segment in np.unique(data.segment):
+                rows = data.segment == segment
+                part = data.subset(rows)
+                estimates += evaluate(
+                    part,
+                    pi[rows],
+                    target.name,
+                    clip=clip,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    r_hat=r_hat[rows],
+                    segment=str(segment) or "(none)",
+                )
+    return estimates, curves

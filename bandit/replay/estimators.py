@@ -150,8 +150,8 @@ def evaluate(
     matrix = np.column_stack([columns[k] for k in columns] + [np.ones(n)])
     keys = [*columns, "one"]
     rng = np.random.default_rng(seed)
-    draws = np.empty((bootstrap, len(keys)))
-    for b in range(bootstrap):
+    draws = np.empty((max(bootstrap, 0), len(keys)))
+    for b in range(max(bootstrap, 0)):
         draws[b] = rng.poisson(1.0, n).astype(np.float64) @ matrix
     d = {k: draws[:, i] for i, k in enumerate(keys)}
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -18,11 +18,10 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    column,
     func,
     literal,
     select,
-    values,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -48,12 +47,17 @@ def pushdown_ips(
     log: str | Engine, table: StaticTable, *, title: str | None = None
 ) -> PushdownResult:
     engine = log if isinstance(log, Engine) else storage.open_log(log, migrate=False)
-    target = values(
-        column("segment", String),
-        column("action", String),
-        column("probability", Double),
-        name="target",
-    ).data([(s, a, p) for s, probs in table.table.items() for a, p in probs.items()])
+    # A UNION ALL of literal rows: unlike VALUES with column aliases, SQLite accepts it too.
+    rows = [
+        select(
+            literal(segment, String).label("segment"),
+            literal(action, String).label("action"),
+            literal(p, Double).label("probability"),
+        )
+        for segment, probs in table.table.items()
+        for action, p in probs.items()
+    ]
+    target = union_all(*rows).subquery("target")
     exact, default = aliased(target, name="t_exact"), aliased(target, name="t_default")
     d, j = DecisionRow, JoinedExampleRow
     segment = d.context["segment"].as_string()

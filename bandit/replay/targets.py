@@ -108,7 +108,7 @@ class StaticTable(Target):
             found = rows_by_segment.get(str(segment), default)
             if found is None:
                 raise BadTarget(
-                    f"{self.name}: no probabilities for segment {segment!r} and no '*' default"
+                    f"{self.name}: no probabilities for segment {str(segment)!r} and no '*' default"
                 )
             weights[data.segment == segment] = found
         return _restrict(weights, data.candidates, self.name)

@@ -1,0 +1,130 @@
+"""CSV logs from other systems, target tables, and the replay command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bandit.replay import BadLog, BadTarget, StaticTable, load_csv_log
+from bandit.replay.__main__ import main
+
+HEADER = "event_id,timestamp,segment,action,propensity,reward,candidates,device"
+GOOD = [
+    "e1,2026-01-01T00:00:00,kids,a,0.5,1,a;b,tv",
+    "e2,2026-01-01T00:01:00,kids,b,0.5,0,a;b,tv",
+    "e3,2026-01-01T00:02:00,adults,a,0.5,0,a;b,web",
+    "e4,2026-01-01T00:03:00,adults,b,0.5,1,a;b,web",
+]
+
+
+def _csv(tmp_path: Path, rows: list[str], header: str = HEADER) -> Path:
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_a_good_log_loads_with_contexts_and_candidates(tmp_path: Path) -> None:
+    data = load_csv_log(_csv(tmp_path, GOOD))
+    assert data.n == 4 and data.actions == ("a", "b")
+    assert data.contexts is not None and data.contexts[0] == {"segment": "kids", "device": "tv"}
+    assert data.timestamp is not None
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("e5,,kids,a,0,1,a;b,tv", "propensity 0 is not in (0, 1]"),
+        ("e5,,kids,a,,1,a;b,tv", "propensity is empty"),
+        ("e5,,kids,a,1.5,1,a;b,tv", "propensity 1.5 is not in (0, 1]"),
+        ("e5,,kids,a,0.5,2,a;b,tv", "reward 2 is not in [0, 1]"),
+        ("e5,,kids,a,0.5,-1,a;b,tv", "reward -1 is not in [0, 1]"),
+        ("e5,,kids,c,0.5,1,a;b,tv", "action 'c' is not in"),
+        ("e5,,kids,a,0.5,yes,a;b,tv", "reward 'yes' is not a number"),
+        ("e5,yesterday,kids,a,0.5,1,a;b,tv", "not ISO 8601"),
+    ],
+)
+def test_bad_rows_name_their_line(tmp_path: Path, row: str, message: str) -> None:
+    path = _csv(tmp_path, [*GOOD, row])
+    with pytest.raises(BadLog) as error:
+        load_csv_log(path)
+    assert f"log.csv:6: {message}" in str(error.value) or (
+        "log.csv:6: " in str(error.value) and message in str(error.value)
+    )
+
+
+def test_skip_bad_rows_counts_and_lists_them_by_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = ["x1,,kids,a,0,1,a;b,tv", "x2,,kids,a,0,1,a;b,tv", "x3,,kids,a,0.5,7,a;b,tv"]
+    data = load_csv_log(_csv(tmp_path, [*GOOD, *bad]), skip_bad_rows=True)
+    assert data.n == 4
+    assert data.skipped == {
+        "propensity outside (0, 1] (first at line 6)": 2,
+        "reward outside [0, 1] (first at line 8)": 1,
+    }
+    code = main(["--log", str(tmp_path / "log.csv"), "--target", "uniform", "--skip-bad-rows"])
+    assert code == 0
+    assert "skipped 2 bad row(s): propensity outside (0, 1]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "message"),
+    [
+        ("segment,action,propensty,reward", ["s,a,0.5,1"], "'propensity' .is 'propensty' it\\?."),
+        ("segment,act,propensity,reward", ["s,a,0.5,1"], "missing required column"),
+        (HEADER, [], "no usable rows"),
+    ],
+)
+def test_missing_misnamed_columns_and_empty_logs(
+    tmp_path: Path, header: str, rows: list[str], message: str
+) -> None:
+    with pytest.raises(BadLog, match=message):
+        load_csv_log(_csv(tmp_path, rows, header))
+
+
+def test_target_tables(tmp_path: Path) -> None:
+    good = tmp_path / "t.csv"
+    good.write_text("segment,action,probability\nkids,a,0.9\nkids,b,0.1\n*,b,1\n")
+    data = load_csv_log(_csv(tmp_path, GOOD))
+    pi = StaticTable.from_csv(good).matrix(data)
+    assert pi[0].tolist() == [0.9, 0.1] and pi[2].tolist() == [0.0, 1.0]  # adults: the default
+    bad = tmp_path / "bad.csv"
+    bad.write_text("segment,action,probability\nkids,a,0.5\nkids,b,0.4\n")
+    with pytest.raises(BadTarget, match="'kids' sum to 0.9, not 1"):
+        StaticTable.from_csv(bad)
+    nodefault = tmp_path / "nodefault.csv"
+    nodefault.write_text("segment,action,probability\nkids,a,1\n")
+    with pytest.raises(BadTarget, match="no probabilities for segment 'adults'"):
+        StaticTable.from_csv(nodefault).matrix(data)
+
+
+def test_cli_json_lines_and_html_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = _csv(tmp_path, GOOD)
+    table = tmp_path / "t.csv"
+    table.write_text("segment,action,probability\n*,a,0.5\n*,b,0.5\n")
+    out = tmp_path / "report"
+    args = ["--log", str(log), "--target", str(table), "--target", "greedy", "--by", "segment"]
+    assert main([*args, "--json", "--out", str(out)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {"target", "estimator", "estimate", "ci_low", "ci_high", "n", "ess"} <= set(lines[0])
+    assert {line["segment"] for line in lines} == {None, "kids", "adults"}
+    assert (out / "replay.html").is_file() and (out / "cumulative.png").is_file()
+    html = (out / "replay.html").read_text()
+    assert all(
+        f'src="{png}"' in html for png in ("estimates.png", "segments.png", "cumulative.png")
+    )
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = _csv(tmp_path, GOOD)
+    assert main(["--log", str(tmp_path / "missing.csv"), "--target", "uniform"]) == 1
+    assert main(["--log", str(log), "--target", "nonsense"]) == 1
+    assert main(["--log", str(log), "--target", "checkpoint:latest"]) == 1
+    assert main(["--log", str(log), "--target", "vw:exploration=wild"]) == 1
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert len(errors) == 4 and all(e.startswith("error: ") for e in errors)
+    with pytest.raises(SystemExit) as usage:
+        main(["--target", "uniform"])
+    assert usage.value.code == 2

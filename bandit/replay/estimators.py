@@ -29,6 +29,9 @@ MAX_UNSUPPORTED = 0.05
 #: ...or, without the logged pmf, when the effective sample size falls below this share of n.
 MIN_ESS_SHARE = 0.05
 
+#: Above this many rows the bootstrap resamples blocks of rows instead of rows.
+MAX_BOOTSTRAP_UNITS = 20_000
+
 ESTIMATORS = ("replay", "ips", "snips", "dm", "dr", "clipped-ips", "clipped-dr")
 
 
@@ -146,13 +149,18 @@ def evaluate(
     results["replay"] = (replay, *wilson(float(columns["pi_r"].sum()), pi_total))
 
     # Poisson bootstrap: one resample weight per row, shared by every estimator, so a million
-    # rows need B draws of n counts rather than B index arrays.
+    # rows need B draws of n counts rather than B index arrays. Past MAX_BOOTSTRAP_UNITS rows,
+    # contiguous blocks of rows are the resampled units (their sums are i.i.d. like the rows,
+    # and a block bootstrap also respects any drift along the log): 50x less work at 1M rows.
     matrix = np.column_stack([columns[k] for k in columns] + [np.ones(n)])
     keys = [*columns, "one"]
+    if n > MAX_BOOTSTRAP_UNITS:
+        starts = np.linspace(0, n, MAX_BOOTSTRAP_UNITS, endpoint=False).astype(np.int64)
+        matrix = np.add.reduceat(matrix, starts, axis=0)
     rng = np.random.default_rng(seed)
     draws = np.empty((max(bootstrap, 0), len(keys)))
     for b in range(max(bootstrap, 0)):
-        draws[b] = rng.poisson(1.0, n).astype(np.float64) @ matrix
+        draws[b] = rng.poisson(1.0, len(matrix)).astype(np.float64) @ matrix
     d = {k: draws[:, i] for i, k in enumerate(keys)}
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = {

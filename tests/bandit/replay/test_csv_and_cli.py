@@ -92,7 +92,7 @@ def test_target_tables(tmp_path: Path) -> None:
     assert pi[0].tolist() == [0.9, 0.1] and pi[2].tolist() == [0.0, 1.0]  # adults: the default
     bad = tmp_path / "bad.csv"
     bad.write_text("segment,action,probability\nkids,a,0.5\nkids,b,0.4\n")
-    with pytest.raises(BadTarget, match="'kids' sum to 0.9, not 1"):
+    with pytest.raises(BadTarget, match=r"'kids' sum to 0\.9, not 1"):
         StaticTable.from_csv(bad)
     nodefault = tmp_path / "nodefault.csv"
     nodefault.write_text("segment,action,probability\nkids,a,1\n")

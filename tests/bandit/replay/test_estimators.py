@@ -80,3 +80,12 @@ def test_poor_support_is_flagged() -> None:
     assert any("poor support" in w for w in e["ips"].warnings)  # ...where the target goes
     fine = _by_name(evaluate(data, target_matrix(data, TARGET), "t", bootstrap=0))
     assert fine["ips"].warnings == ()
+
+
+def test_block_bootstrap_on_large_logs_agrees_with_the_normal_interval() -> None:
+    data = make_log(60_000, 3)  # above MAX_BOOTSTRAP_UNITS: blocks are resampled
+    e = _by_name(evaluate(data, target_matrix(data, TARGET), "t", bootstrap=400, seed=1))
+    for name in ("ips", "snips", "dr"):
+        normal = e[name].ci_high - e[name].ci_low
+        boot = e[name].boot_high - e[name].boot_low
+        assert abs(boot - normal) / normal < 0.15, (name, boot, normal)

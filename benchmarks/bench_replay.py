@@ -1,0 +1,179 @@
+"""Replay evaluation at scale.
+
+* 1,000,000 logged decisions: IPS, SNIPS and DR with bootstrap intervals (target <= 10 s);
+* push-down IPS inside SQLite and PostgreSQL against the in-memory path, same log, same run;
+* progressive learning-policy replay (train-then-test per event), in events/s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine, insert, text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report import emit  # noqa: E402
+
+from bandit import VWPolicy  # noqa: E402
+from bandit.replay import (  # noqa: E402
+    LearningTarget,
+    LoggedData,
+    StaticTable,
+    evaluate,
+    load_sql_log,
+    pushdown_ips,
+)
+from storage import (  # noqa: E402
+    NewArtwork,
+    join_matured,
+    open_log,
+    register_artworks,
+    register_title,
+    session_factory,
+)
+from storage.engine import normalise_url  # noqa: E402
+from storage.models import Base  # noqa: E402
+
+N_BIG = 1_000_000
+N_SQL = 100_000
+N_LEARN = 5_000
+
+
+def synthetic(n: int, seed: int = 0) -> LoggedData:
+    rng = np.random.default_rng(seed)
+    n_actions, segments = 8, np.array(["a", "b", "c", "d"])
+    seg = rng.integers(4, size=n)
+    logging = rng.dirichlet(np.ones(n_actions), size=4)
+    chosen = (rng.random(n)[:, None] > np.cumsum(logging[seg], axis=1)).sum(axis=1)
+    chosen = np.minimum(chosen, n_actions - 1)
+    click = rng.uniform(0.01, 0.15, size=(4, n_actions))
+    return LoggedData(
+        actions=tuple(str(i) for i in range(n_actions)),
+        chosen=chosen.astype(np.int64),
+        propensity=logging[seg, chosen],
+        reward=(rng.random(n) < click[seg, chosen]).astype(np.float64),
+        segment=segments[seg],
+        candidates=np.ones((n, n_actions), dtype=bool),
+        event_id=[str(i) for i in range(n)],
+    )
+
+
+def bench_million() -> None:
+    data = synthetic(N_BIG)
+    target = np.tile(np.full(len(data.actions), 1 / len(data.actions)), (data.n, 1))
+    start = time.perf_counter()
+    evaluate(data, target, "uniform", bootstrap=200)
+    emit(
+        "replay.1M_ips_snips_dr_bootstrap200",
+        time.perf_counter() - start,
+        "s",
+        target=10.0,
+        rows=N_BIG,
+        estimators="replay, IPS, SNIPS, DM, DR, clipped (all from one pass)",
+    )
+
+
+def _fill(url: str, n: int) -> StaticTable:
+    engine = open_log(url)
+    with session_factory(engine).begin() as s:
+        register_title(s, "t")
+        ids = [a.id for a in register_artworks(s, "t", [NewArtwork(f"{i}.jpg") for i in range(4)])]
+    rng = np.random.default_rng(1)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    decisions, rewards = Base.metadata.tables["decisions"], Base.metadata.tables["rewards"]
+    for start in range(0, n, 10_000):
+        rows, rew = [], []
+        for i in range(start, min(n, start + 10_000)):
+            chosen = int(rng.integers(4))
+            rows.append(
+                {
+                    "event_id": f"e{i}",
+                    "created_at": t0,
+                    "title_id": "t",
+                    "context": {"segment": ["a", "b"][i % 2]},
+                    "candidate_ids": ids,
+                    "pmf": [0.25] * 4,
+                    "artwork_id": ids[chosen],
+                    "probability": 0.25,
+                    "policy_version": "uniform:0",
+                    "exploration": {},
+                    "reward_deadline": t0,
+                }
+            )
+            if rng.random() < 0.05 * (chosen + 1):
+                rew.append({"event_id": f"e{i}", "value": 1.0, "received_at": t0, "late": False})
+        with session_factory(engine).begin() as s:
+            s.execute(insert(decisions), rows)
+            if rew:
+                s.execute(insert(rewards), rew)
+    with session_factory(engine).begin() as s:
+        while join_matured(s, now=t0 + timedelta(days=1), limit=20_000):
+            pass
+    engine.dispose()
+    return StaticTable({"a": {str(ids[3]): 1.0}, "*": {str(i): 0.25 for i in ids}})
+
+
+def bench_pushdown(backend: str, url: str) -> None:
+    table = _fill(url, N_SQL)
+    start = time.perf_counter()
+    pushed = pushdown_ips(url, table)
+    pushed_s = time.perf_counter() - start
+    start = time.perf_counter()
+    data = load_sql_log(url)
+    memory = evaluate(data, table.matrix(data), "t", bootstrap=0)
+    memory_s = time.perf_counter() - start
+    ips = next(e for e in memory if e.estimator == "ips")
+    emit(
+        f"replay.pushdown_ips.{backend}",
+        pushed_s,
+        "s",
+        memory_s,
+        rows=N_SQL,
+        baseline_is="load the log + in-memory IPS",
+        difference=abs(pushed.ips - ips.estimate),
+    )
+
+
+def bench_learning_replay() -> None:
+    rng = np.random.default_rng(2)
+    data = synthetic(N_LEARN)
+    contexts = [{"segment": str(s), "device": str(rng.choice(["tv", "web"]))} for s in data.segment]
+    data = LoggedData(**{**data.__dict__, "contexts": contexts})
+    target = LearningTarget(VWPolicy, "vw")
+    start = time.perf_counter()
+    target.matrix(data)
+    emit("replay.progressive_vw", N_LEARN / (time.perf_counter() - start), "events/s")
+
+
+def main() -> None:
+    bench_million()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_pushdown("sqlite", f"sqlite:///{tmp}/replay.sqlite")
+    pg = os.environ.get("THUMBNAIL_BANDIT_PG_URL")
+    if pg:
+        base = normalise_url(pg)
+        schema = f"tb_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            sep = "&" if "?" in base else "?"
+            bench_pushdown("postgresql", f"{base}{sep}options=-csearch_path%3D{schema}")
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    else:
+        print(json.dumps({"name": "replay.pushdown_ips.postgresql", "skipped": "no PG URL"}))
+    bench_learning_replay()
+
+
+if __name__ == "__main__":
+    main()

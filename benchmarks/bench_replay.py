@@ -20,10 +20,10 @@ import numpy as np
 from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).parent))
-from report import emit  # noqa: E402
+from report import emit
 
-from bandit import VWPolicy  # noqa: E402
-from bandit.replay import (  # noqa: E402
+from bandit import VWPolicy
+from bandit.replay import (
     LearningTarget,
     LoggedData,
     StaticTable,
@@ -31,7 +31,7 @@ from bandit.replay import (  # noqa: E402
     load_sql_log,
     pushdown_ips,
 )
-from storage import (  # noqa: E402
+from storage import (
     NewArtwork,
     join_matured,
     open_log,
@@ -39,8 +39,8 @@ from storage import (  # noqa: E402
     register_title,
     session_factory,
 )
-from storage.engine import normalise_url  # noqa: E402
-from storage.models import Base  # noqa: E402
+from storage.engine import normalise_url
+from storage.models import Base
 
 N_BIG = 1_000_000
 N_SQL = 100_000

@@ -38,7 +38,7 @@ def json_lines(estimates: Sequence[Estimate]) -> str:
     return "\n".join(json.dumps(e.as_dict()) for e in estimates)
 
 
-def _interval_plot(estimates: Sequence[Estimate], path: Path, title: str) -> None:
+def interval_plot(estimates: Sequence[Estimate], path: Path, title: str) -> None:
     rows = [e for e in estimates if e.estimator in ("snips", "dr")]
     labels = [f"{e.target}\n{e.segment or 'all'} · {e.estimator}" for e in rows]
     y = np.arange(len(rows))
@@ -78,10 +78,10 @@ def write_html(
     out.mkdir(parents=True, exist_ok=True)
     overall = [e for e in estimates if e.segment is None]
     by_segment = [e for e in estimates if e.segment is not None]
-    _interval_plot(overall, out / "estimates.png", "Estimates per target")
+    interval_plot(overall, out / "estimates.png", "Estimates per target")
     images = ["estimates.png"]
     if by_segment:
-        _interval_plot(by_segment, out / "segments.png", "Estimates per target and segment")
+        interval_plot(by_segment, out / "segments.png", "Estimates per target and segment")
         images.append("segments.png")
     _cumulative_plot(curves, out / "cumulative.png")
     images.append("cumulative.png")

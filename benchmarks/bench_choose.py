@@ -7,21 +7,18 @@ predict, learning >= 5,000 events/s.
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from vowpalwabbit import Workspace
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit
+from scratch_postgres import scratch_schema
 
 from bandit import Arm, ArtworkChooser, Context, Learner, VWPolicy, vw_text
 from storage import (
@@ -31,7 +28,6 @@ from storage import (
     register_title,
     session_factory,
 )
-from storage.engine import normalise_url
 
 N = 5_000
 ACTIONS = 8
@@ -168,23 +164,9 @@ def main() -> None:
         bench_choose("sqlite", url, users, raw_p50)
         learn_url = f"sqlite:///{tmp}/learn.sqlite"
         bench_learning(learn_url, _catalog(learn_url), users)
-    pg = os.environ.get("THUMBNAIL_BANDIT_PG_URL")
-    if not pg:
-        print(
-            json.dumps({"name": "choose.postgresql", "skipped": "THUMBNAIL_BANDIT_PG_URL not set"})
-        )
-        return
-    base = normalise_url(pg)
-    schema = f"tb_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in base else "?"
-        bench_choose("postgresql", f"{base}{sep}options=-csearch_path%3D{schema}", users, raw_p50)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with scratch_schema("choose.postgresql") as pg_url:
+        if pg_url is not None:
+            bench_choose("postgresql", pg_url, users, raw_p50)
 
 
 if __name__ == "__main__":

@@ -7,20 +7,18 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit
+from scratch_postgres import scratch_schema
 
 from bandit import VWPolicy
 from bandit.replay import (
@@ -39,7 +37,6 @@ from storage import (
     register_title,
     session_factory,
 )
-from storage.engine import normalise_url
 from storage.models import Base
 
 N_BIG = 1_000_000
@@ -157,21 +154,9 @@ def main() -> None:
     bench_million()
     with tempfile.TemporaryDirectory() as tmp:
         bench_pushdown("sqlite", f"sqlite:///{tmp}/replay.sqlite")
-    pg = os.environ.get("THUMBNAIL_BANDIT_PG_URL")
-    if pg:
-        base = normalise_url(pg)
-        schema = f"tb_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            sep = "&" if "?" in base else "?"
-            bench_pushdown("postgresql", f"{base}{sep}options=-csearch_path%3D{schema}")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    else:
-        print(json.dumps({"name": "replay.pushdown_ips.postgresql", "skipped": "no PG URL"}))
+    with scratch_schema("replay.pushdown_ips.postgresql") as url:
+        if url is not None:
+            bench_pushdown("postgresql", url)
     bench_learning_replay()
 
 

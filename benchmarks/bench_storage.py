@@ -8,19 +8,17 @@ PostgreSQL figures need THUMBNAIL_BANDIT_PG_URL (the local server, as in .ci/run
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import sys
 import tempfile
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit, rate
+from scratch_postgres import scratch_schema
 
 from storage import (
     NewArtwork,
@@ -34,7 +32,7 @@ from storage import (
     register_title,
     session_factory,
 )
-from storage.engine import Durability, normalise_url
+from storage.engine import Durability
 from storage.writer import DecisionWriter
 
 PER_COMMIT = 5_000
@@ -176,21 +174,9 @@ def main() -> None:
         emit("sqlite.naive_per_commit", naive, "decisions/s")
         bench_log("sqlite", f"sqlite:///{tmp}/log.sqlite", naive)
         bench_log("sqlite_full_sync", f"sqlite:///{tmp}/full.sqlite", naive, durability="full")
-    pg = os.environ.get("THUMBNAIL_BANDIT_PG_URL")
-    if not pg:
-        print(json.dumps({"name": "postgresql", "skipped": "THUMBNAIL_BANDIT_PG_URL not set"}))
-        return
-    base = normalise_url(pg)
-    schema = f"tb_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        sep = "&" if "?" in base else "?"
-        bench_log("postgresql", f"{base}{sep}options=-csearch_path%3D{schema}", naive)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with scratch_schema("postgresql") as url:
+        if url is not None:
+            bench_log("postgresql", url, naive)
 
 
 if __name__ == "__main__":

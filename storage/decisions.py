@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from storage.dialect import insert_ignoring_duplicates
 from storage.errors import ConflictingRecord, UnknownEvent
 from storage.models import Base, DecisionRow
-from storage.records import NewDecision
+from storage.records import NewDecision, same_decision
 
 _TABLE = Base.metadata.tables["decisions"]
 
@@ -31,16 +30,6 @@ def _params(d: NewDecision) -> dict[str, Any]:
         "exploration": dict(d.exploration),
         "reward_deadline": d.reward_deadline,
     }
-
-
-def _same(row: DecisionRow, d: NewDecision) -> bool:
-    return (
-        row.title_id == d.title_id
-        and row.artwork_id == d.artwork_id
-        and list(row.candidate_ids) == list(d.candidate_ids)
-        and row.policy_version == d.policy_version
-        and all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(row.pmf, d.pmf, strict=True))
-    )
 
 
 def record_decision(session: Session, decision: NewDecision) -> bool:
@@ -68,7 +57,9 @@ def record_decisions(session: Session, decisions: Sequence[NewDecision]) -> int:
         }
         for d in repeats:
             row = stored.get(d.event_id)
-            if row is None or not _same(row, d):
+            if row is None or not same_decision(
+                d, row.title_id, row.artwork_id, row.candidate_ids, row.pmf, row.policy_version
+            ):
                 raise ConflictingRecord(
                     f"event {d.event_id!r} is already logged with a different decision;"
                     " event ids must be unique per decision"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -128,6 +128,25 @@ class NewDecision:
         object.__setattr__(self, "context_json", context_json)
         exploration_json = _to_json(f"{self.event_id}: exploration", self.exploration)
         object.__setattr__(self, "exploration_json", exploration_json)
+
+
+def same_decision(
+    d: NewDecision,
+    title_id: str,
+    artwork_id: int,
+    candidate_ids: Sequence[int],
+    pmf: Sequence[float],
+    policy_version: str,
+) -> bool:
+    """Whether a stored decision is ``d`` again (a retry), not another decision reusing its id."""
+    return (
+        title_id == d.title_id
+        and artwork_id == d.artwork_id
+        and list(candidate_ids) == list(d.candidate_ids)
+        and policy_version == d.policy_version
+        and len(pmf) == len(d.pmf)
+        and all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(pmf, d.pmf, strict=True))
+    )
 
 
 @dataclass(frozen=True, slots=True)

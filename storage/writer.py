@@ -9,7 +9,6 @@ SQLAlchemy from the ORM tables, then run on the driver's cursor. One writer per 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.errors import ConflictingRecord, DatabaseUnavailable, StorageError
 from storage.models import ArtworkRow, Base, DecisionRow, UTCDateTime
-from storage.records import Artwork, NewDecision
+from storage.records import Artwork, NewDecision, same_decision
 
 _DECISIONS = Base.metadata.tables["decisions"]
 _COMPARED = ("title_id", "artwork_id", "candidate_ids", "pmf", "policy_version")
@@ -213,16 +212,9 @@ class DecisionWriter:
 
 def _matches(row: Sequence[Any], d: NewDecision) -> bool:
     title_id, artwork_id, candidate_ids, pmf, policy_version = row
-    if isinstance(candidate_ids, str):
+    if isinstance(candidate_ids, str):  # SQLite hands back JSON text
         candidate_ids, pmf = json.loads(candidate_ids), json.loads(pmf)
-    return (
-        title_id == d.title_id
-        and artwork_id == d.artwork_id
-        and list(candidate_ids) == list(d.candidate_ids)
-        and policy_version == d.policy_version
-        and len(pmf) == len(d.pmf)
-        and all(math.isclose(a, b, abs_tol=1e-12) for a, b in zip(pmf, d.pmf, strict=True))
-    )
+    return same_decision(d, title_id, artwork_id, candidate_ids, pmf, policy_version)
 
 
 def _is_driver_error(exc: BaseException) -> bool:

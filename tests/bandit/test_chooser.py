@@ -201,3 +201,23 @@ def test_a_database_that_goes_away_between_calls(pg_schema_url: str) -> None:
         assert conn.execute(text("SELECT count(*) FROM decisions")).scalar() == 2
     engine.dispose()
     admin.dispose()
+
+
+def test_a_corrupt_checkpoint_is_a_clear_error_for_serving_and_learning(engine: Engine) -> None:
+    from sqlalchemy import update
+
+    from storage import CorruptCheckpoint
+    from storage.models import CheckpointRow
+
+    clock = Clock()
+    add_title(engine, "t", 2)
+    chooser = ArtworkChooser(engine, reload_every_s=0, clock=clock)
+    chooser.choose("t", {"segment": "a"})
+    clock.advance(hours=1)
+    Learner(engine, clock=clock).run_once()
+    with session_factory(engine).begin() as s:
+        s.execute(update(CheckpointRow).values(model=b"\x00garbage"))
+    with pytest.raises(CorruptCheckpoint, match="sha256"):
+        ArtworkChooser(engine)
+    with pytest.raises(CorruptCheckpoint):
+        Learner(engine, clock=clock).run_once()

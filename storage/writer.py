@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.errors import ConflictingRecord, DatabaseUnavailable, StorageError
-from storage.models import ArtworkRow, Base, DecisionRow, UTCDateTime
+from storage.models import ArtworkRow, Base, DecisionRow
 from storage.records import Artwork, NewDecision, same_decision
 
 _DECISIONS = Base.metadata.tables["decisions"]
@@ -53,9 +54,10 @@ class DecisionWriter:
             DecisionRow.event_id.in_(bindparam("ids", expanding=True))
         )
         self._compared = compared
-        self._time = UTCDateTime().bind_processor(dialect) or (lambda v: v)
-        # Parsed features keyed by their JSON text: artworks rarely change, requests are many.
-        self._features: dict[str, dict[str, float]] = {}
+        self._time = _sqlite_time if self._sqlite else _naive_utc
+        # The artworks of the last rows seen per title: catalogues rarely change, requests are
+        # many, so rows equal to last time's give back last time's records without parsing.
+        self._catalog: dict[str, tuple[list[tuple[Any, ...]], list[Artwork]]] = {}
         self._conn: Any = None
 
     def _compile(self, statement: Any) -> tuple[str, list[str] | None]:
@@ -128,20 +130,26 @@ class DecisionWriter:
     # --- operations ---------------------------------------------------------------------
 
     def _active_artworks(self, cursor: Any, title_id: str) -> list[Artwork]:
-        cursor.execute(
-            self._artworks_sql,
-            self._params(self._artworks_order, {"title_id": title_id, "status": "active"}),
-        )
-        artworks = []
-        for artwork_id, image_path, features in cursor.fetchall():
-            if isinstance(features, str):  # SQLite hands back JSON text; psycopg parses it
-                parsed = self._features.get(features)
-                if parsed is None:
-                    parsed = self._features[features] = json.loads(features)
-                features = parsed
-            artworks.append(
-                Artwork(artwork_id, title_id, image_path, None, None, features, "active")
+        params = {"title_id": title_id, "status": "active"}
+        cursor.execute(self._artworks_sql, self._params(self._artworks_order, params))
+        rows = cursor.fetchall()
+        cached = self._catalog.get(title_id)
+        if cached is not None and cached[0] == rows:
+            return cached[1]
+        artworks = [
+            Artwork(
+                artwork_id,
+                title_id,
+                image_path,
+                None,
+                None,
+                # SQLite hands back JSON text; psycopg parses it
+                json.loads(features) if isinstance(features, str) else features,
+                "active",
             )
+            for artwork_id, image_path, features in rows
+        ]
+        self._catalog[title_id] = (rows, artworks)
         return artworks
 
     def _insert_checked(self, cursor: Any, decisions: Sequence[NewDecision]) -> int:
@@ -215,6 +223,15 @@ def _matches(row: Sequence[Any], d: NewDecision) -> bool:
     if isinstance(candidate_ids, str):  # SQLite hands back JSON text
         candidate_ids, pmf = json.loads(candidate_ids), json.loads(pmf)
     return same_decision(d, title_id, artwork_id, candidate_ids, pmf, policy_version)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sqlite_time(value: datetime) -> str:
+    # The exact text SQLAlchemy's SQLite DateTime stores, so both paths write the same thing.
+    return _naive_utc(value).isoformat(" ", "microseconds")
 
 
 def _is_driver_error(exc: BaseException) -> bool:

@@ -86,6 +86,17 @@ def raw_vw_predict(arms: list[Arm], users: list[Context]) -> float:
     return statistics.median(times)
 
 
+def policy_scoring(arms: list[Arm], users: list[Context]) -> float:
+    """Median seconds of VWPolicy.probabilities: choose()'s model work without the log."""
+    policy = VWPolicy()
+    times = []
+    for user in users:
+        start = time.perf_counter()
+        policy.probabilities(user, arms)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def bench_choose(backend: str, url: str, users: list[Context], raw_p50: float) -> None:
     _catalog(url)
     chooser = ArtworkChooser(url)
@@ -161,6 +172,15 @@ def main() -> None:
         arms = _catalog(f"sqlite:///{tmp}/catalog.sqlite")
         raw_p50 = raw_vw_predict(arms, users)
         emit("vw.raw_text_predict.p50", raw_p50 * 1e3, "ms", actions=ACTIONS)
+        emit(
+            "choose.policy_scoring.p50",
+            policy_scoring(arms, users) * 1e3,
+            "ms",
+            raw_p50 * 1e3,
+            baseline_is="raw VW text predict p50",
+            target_ratio=2.0,
+            note="choose() minus the durable log write",
+        )
         bench_choose("sqlite", url, users, raw_p50)
         learn_url = f"sqlite:///{tmp}/learn.sqlite"
         bench_learning(learn_url, _catalog(learn_url), users)

@@ -4,8 +4,8 @@ selection, and the output folder with images, contact sheet and manifest."""
 from thumbnails.candidate import FEATURES, Candidate
 from thumbnails.decode import VideoInfo, VideoStream
 from thumbnails.errors import NoUsableFrames, OutputError, ThumbnailsError, VideoUnreadable
-from thumbnails.extract import Extraction, analyse_video, extract
 from thumbnails.output import WrittenOutput, write_output
+from thumbnails.pipeline import Extraction, analyse_video, extract
 from thumbnails.quality import QualityGate
 
 __all__ = [

@@ -20,9 +20,9 @@ from typing import Any
 from tqdm import tqdm
 
 from thumbnails.errors import ThumbnailsError
-from thumbnails.extract import analyse_video
 from thumbnails.inputs import expand_inputs
 from thumbnails.output import WrittenOutput, output_name, write_output
+from thumbnails.pipeline import analyse_video
 
 
 @dataclass(frozen=True, slots=True)

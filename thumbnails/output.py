@@ -20,8 +20,8 @@ import numpy as np
 
 from thumbnails.candidate import Candidate
 from thumbnails.errors import OutputError
-from thumbnails.extract import Extraction
 from thumbnails.image import Image
+from thumbnails.pipeline import Extraction
 
 JPEG_QUALITY = 92
 TILE_WIDTH = 320

@@ -45,6 +45,7 @@ def _shot(
 
 
 def _warm(picture: np.ndarray, amount: float) -> np.ndarray:
+    """Shift towards red (amount > 0) or blue (amount < 0)."""
     out = picture.astype(np.float32)
     out[..., 2] *= 1 + amount  # BGR: more red
     out[..., 0] *= 1 - amount  # less blue
@@ -69,7 +70,7 @@ TITLES: dict[str, Callable[[], list[Iterator[np.ndarray]]]] = {
         _shot(_bgr(_image("hubble_deep_field")), (1.5, 1.8), (0.3, 0.6)),
         _shot(_bgr(_image("immunohistochemistry")), (1.0, 1.2), (0.5, 0.5)),
         _shot(_bgr(_image("retina")), (1.0, 1.1), (0.5, 0.5), tone=0.7),
-        _shot(_bgr(_image("camera")), (1.2, 1.3), (0.45, 0.35)),
+        _shot(_warm(_bgr(_image("astronaut")), -0.3), (1.4, 1.6), (0.45, 0.3), tone=0.85),
     ],
 }
 

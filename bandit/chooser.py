@@ -25,6 +25,13 @@ from bandit.policies.vw import VWPolicy
 from bandit.records import Arm, Decision
 from bandit.sampling import sample_index
 
+# What reward() raises and returns, re-exported by the bandit package so callers need not
+# import storage themselves.
+ConflictingRecord = storage.ConflictingRecord
+InvalidReward = storage.InvalidReward
+RewardReceipt = storage.RewardReceipt
+UnknownEvent = storage.UnknownEvent
+
 Clock = Callable[[], datetime]
 
 
@@ -167,13 +174,13 @@ class ArtworkChooser:
             return UnknownTitle(f"title {title_id!r} is not registered; register it first")
         return NoActiveArtwork(f"title {title_id!r} has no active artwork to choose from")
 
-    def reward(self, event_id: str, value: float) -> storage.RewardReceipt:
+    def reward(self, event_id: str, value: float) -> RewardReceipt:
         """Record the reward for a decision: click = 1, no click = 0 (or anything in [0, 1]).
 
         Idempotent: the same reward sent again changes nothing.
 
         Raises:
-            storage.InvalidReward, storage.UnknownEvent, storage.ConflictingRecord.
+            InvalidReward, UnknownEvent, ConflictingRecord.
             LogUnavailable: the log cannot be written.
         """
         try:

@@ -26,7 +26,7 @@ from storage.errors import (
     UnknownTitle,
 )
 from storage.join import join_matured, last_joined_seq, read_joined
-from storage.log import open_log, session_factory
+from storage.log import open_log, session_factory, using_log
 from storage.records import (
     Artwork,
     Checkpoint,
@@ -80,5 +80,6 @@ __all__ = [
     "retire_artworks",
     "session_factory",
     "title_exists",
+    "using_log",
     "write_checkpoint",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,19 @@ def open_log(
     else:
         schema.verify(engine)
     return engine
+
+
+@contextmanager
+def using_log(log: str | Path | Engine, *, migrate: bool = True, **kwargs: Any) -> Iterator[Engine]:
+    """The caller's engine as it is, or one opened from a URL for the block and disposed after."""
+    if isinstance(log, Engine):
+        yield log
+        return
+    engine = open_log(log, migrate=migrate, **kwargs)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

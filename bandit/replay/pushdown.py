@@ -46,7 +46,6 @@ class PushdownResult:
 def pushdown_ips(
     log: str | Engine, table: StaticTable, *, title: str | None = None
 ) -> PushdownResult:
-    engine = log if isinstance(log, Engine) else storage.open_log(log, migrate=False)
     # A UNION ALL of literal rows: unlike VALUES with column aliases, SQLite accepts it too.
     rows = [
         select(
@@ -84,10 +83,8 @@ def pushdown_ips(
     )
     if title is not None:
         query = query.where(d.title_id == title)
-    with engine.connect() as conn:
+    with storage.using_log(log, migrate=False) as engine, engine.connect() as conn:
         n, s_wr, s_w, s_ww, s_wr2 = conn.execute(query).one()
-    if not isinstance(log, Engine):
-        engine.dispose()
     if not n:
         raise BadLog("the log has no joined decisions to evaluate")
     n = int(n)

@@ -56,8 +56,10 @@ def parse_target(spec: str, log: str | Engine | None = None) -> Target:
     if name == "checkpoint":
         if log is None:
             raise BadTarget("a checkpoint target needs --db (checkpoints live in the log)")
-        engine = log if isinstance(log, Engine) else storage.open_log(log, migrate=False)
-        with storage.session_factory(engine)() as session:
+        with (
+            storage.using_log(log, migrate=False) as engine,
+            storage.session_factory(engine)() as session,
+        ):
             if rest in ("", "latest"):
                 checkpoint = storage.head_checkpoint(session)
             elif rest.isdigit():

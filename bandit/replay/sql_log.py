@@ -22,7 +22,6 @@ def load_sql_log(
     policy_version: str | None = None,
 ) -> LoggedData:
     """Joined decisions (whose reward is settled), optionally filtered, in join order."""
-    engine = log if isinstance(log, Engine) else storage.open_log(log, migrate=False)
     d, j = DecisionRow, JoinedExampleRow
     query = (
         select(
@@ -46,7 +45,10 @@ def load_sql_log(
         query = query.where(d.created_at < until)
     if policy_version is not None:
         query = query.where(d.policy_version == policy_version)
-    with storage.session_factory(engine)() as session:
+    with (
+        storage.using_log(log, migrate=False) as engine,
+        storage.session_factory(engine)() as session,
+    ):
         rows = session.execute(query).all()
         artwork_ids = {aid for row in rows for aid in row.candidate_ids}
         features = (
@@ -57,8 +59,6 @@ def load_sql_log(
             if artwork_ids
             else {}
         )
-    if not isinstance(log, Engine):
-        engine.dispose()
     if not rows:
         raise BadLog(
             "the log has no joined decisions for these filters (are rewards joined yet?"

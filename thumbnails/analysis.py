@@ -25,7 +25,8 @@ class FrameStats:
     laplacian_var: float
     """Variance of the Laplacian of the active picture: the standard focus measure."""
     motion: float
-    """Mean absolute luma change from the previous frame (0-255); 0 for the first frame."""
+    """Mean absolute luma change per frame since the previous analysed frame (0-255); 0 for
+    the first frame."""
     hsv: Image
     """The analysis frame at half size in HSV, for shot detection. Kept for a few frames."""
 
@@ -35,6 +36,7 @@ class FrameAnalyser:
 
     def __init__(self) -> None:
         self._previous_gray: Image | None = None
+        self._previous_index = 0
 
     def __call__(self, frame: DecodedFrame) -> FrameStats:
         small = frame.small
@@ -49,8 +51,9 @@ class FrameAnalyser:
         if self._previous_gray is None or self._previous_gray.shape != gray.shape:
             motion = 0.0
         else:
-            motion = cv2.mean(cv2.absdiff(gray, self._previous_gray))[0]
-        self._previous_gray = gray
+            frames = max(1, frame.index - self._previous_index)
+            motion = cv2.mean(cv2.absdiff(gray, self._previous_gray))[0] / frames
+        self._previous_gray, self._previous_index = gray, frame.index
         return FrameStats(
             index=frame.index,
             timestamp_s=frame.timestamp_s,

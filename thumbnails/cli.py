@@ -33,6 +33,7 @@ class Job:
     top_k: int
     out: Path
     db: str | None
+    frame_step: int | None = None
 
 
 def _register(db: str, written: WrittenOutput, video: Path) -> None:
@@ -74,7 +75,7 @@ def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -
 
         with VideoStream(job.video) as probe:
             total = probe.info.frame_count
-        result = analyse_video(job.video, job.top_k, progress=report)
+        result = analyse_video(job.video, job.top_k, progress=report, frame_step=job.frame_step)
         written = write_output(result, job.out, job.name)
         if job.db:
             _register(job.db, written, job.video)
@@ -152,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="print a JSON array of manifests")
     extract.add_argument("--workers", type=int, default=1, help="videos processed in parallel")
     extract.add_argument("--quiet", action="store_true", help="no progress bars")
+    extract.add_argument(
+        "--frame-step",
+        type=int,
+        metavar="N",
+        help="analyse every N-th frame (1 = every frame; default: about 12 a second)",
+    )
     return parser
 
 
@@ -162,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--top-k must be at least 1")
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.frame_step is not None and args.frame_step < 1:
+        parser.error("--frame-step must be at least 1")
     videos, input_errors = expand_inputs(args.videos)
     results: list[dict[str, Any]] = [{"video": e.path, "error": e.reason} for e in input_errors]
     for result in results:
@@ -182,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         while name in names:
             name, suffix = f"{output_name(video)}-{suffix}", suffix + 1
         names.add(name)
-        jobs.append(Job(index, video, name, args.top_k, args.out, args.db))
+        jobs.append(Job(index, video, name, args.top_k, args.out, args.db, args.frame_step))
     bars = _Bars(jobs, enabled=not args.quiet and sys.stderr.isatty())
     for result in _run_all(jobs, args.workers, bars):
         results.append(result)

@@ -68,6 +68,7 @@ def manifest_of(result: Extraction, images: list[str]) -> dict[str, Any]:
         "height": info.height,
         "rotation_deg": info.rotation_deg,
         "frames_decoded": result.frames_decoded,
+        "frame_step": result.frame_step,
         "shots": [list(shot) for shot in result.shots],
         "rejected_frames": result.rejected,
         "face_detector": result.face_backend,

@@ -21,14 +21,20 @@ from thumbnails.features import describe
 from thumbnails.image import Image
 from thumbnails.letterbox import Box, active_box, scale_box
 from thumbnails.quality import QualityGate, Rejection
+from thumbnails.retention import Keeper
 from thumbnails.scoring import final_score, quick_score
 from thumbnails.select import Scored, select_diverse
 from thumbnails.shortlist import Shortlist, Shortlisted
 from thumbnails.shots import ShotDetector
 from thumbnails.transitions import FadeTracker
 
-#: Frames held back before judging one, so fades and flashes around it are known by then.
+#: Analysed frames held back before judging one, so fades and flashes around it are known.
 LOOKAHEAD = 8
+#: Frames analysed per second of video when the caller does not choose a step. Every frame is
+#: decoded; at 25-30 fps every other one is analysed. Skipped frames cost only their decoding
+#: (OpenCV's grab(), no colour conversion), which is what keeps extraction near decode speed:
+#: see benchmarks/bench_extract.py. Cuts are still placed within ``step - 1`` frames.
+ANALYSIS_FPS = 12.0
 #: Each shot contributes at most its best frame per window of this many seconds.
 WINDOW_S = 1.0
 
@@ -39,6 +45,8 @@ class Extraction:
 
     info: VideoInfo
     frames_decoded: int
+    frame_step: int
+    """Every this-many-th frame was analysed."""
     duration_s: float
     shots: list[tuple[int, int]]
     """``[start_frame, end_frame)`` of each shot."""
@@ -66,21 +74,57 @@ def _face_detector() -> FaceDetector:
         return _FACES
 
 
+@dataclass(slots=True)
+class _Held:
+    """A decoded frame waiting for the lookahead to settle."""
+
+    stats: FrameStats
+    small: Image
+    image: Image | None
+    """The full-resolution picture, or None once `Keeper` has let it go."""
+
+
 class _Pass:
     """The state of one streaming pass over a video."""
 
-    def __init__(self, top_k: int, gate: QualityGate) -> None:
+    def __init__(self, top_k: int, gate: QualityGate, step: int) -> None:
         self.gate = gate
+        self.step = step
         self.shots = ShotDetector()
         self.fades = FadeTracker()
         self.shortlist = Shortlist(capacity=max(12, 2 * top_k + 6))
         self.rejected: Counter[str] = Counter()
+        self.keeper = Keeper(WINDOW_S)
+        self.held: deque[_Held] = deque()
         self._shot = -1
         self._shot_start_s = 0.0
         self._window: tuple[int, int] | None = None
         self._best: Shortlisted | None = None
 
-    def judge(self, frame: DecodedFrame, stats: FrameStats) -> None:
+    def take(self, frame: DecodedFrame, stats: FrameStats) -> None:
+        """Hold a new frame, keeping its full-resolution picture only if it may be picked."""
+        self.shots.push(stats)
+        self.fades.push(stats.index, stats.luma_mean)
+        passes = self.gate.check(stats) is None
+        keep, dropped = self.keeper.offer(
+            stats.index,
+            stats.timestamp_s,
+            self.shots.latest_start,
+            quick_score(stats) if passes else None,
+        )
+        if dropped is not None:
+            for held in reversed(self.held):
+                if held.stats.index == dropped:
+                    held.image = None
+                    break
+        self.held.append(_Held(stats, frame.small, frame.image if keep else None))
+
+    def judge_until(self, ready: int) -> None:
+        while self.held and self.held[0].stats.index <= ready:
+            self.judge(self.held.popleft())
+
+    def judge(self, held: _Held) -> None:
+        stats = held.stats
         index = stats.index
         shot = self.shots.shot_of(index)
         if shot != self._shot:
@@ -91,7 +135,7 @@ class _Pass:
                 reason = Rejection.FLASH
             elif index in self.fades.flagged:
                 reason = Rejection.TRANSITION
-            elif self.shots.is_cut(index) or self.shots.is_cut(index + 1):
+            elif self.shots.is_cut(index) or self.shots.is_cut(index + self.step):
                 reason = Rejection.TRANSITION  # frames astride a cut can carry codec smear
         self.fades.forget_before(index)
         if reason is not None:
@@ -102,15 +146,15 @@ class _Pass:
         if window != self._window:
             self.flush()
             self._window = window
-        if self._best is None or quick > self._best.quick:
+        if held.image is not None and (self._best is None or quick > self._best.quick):
             x, y, w, h = stats.box
             self._best = Shortlisted(
                 stats=stats,
                 shot=shot,
-                image=frame.image,
-                small=frame.small,
+                image=held.image,
+                small=held.small,
                 quick=quick,
-                signature=Signature.of(frame.small[y : y + h, x : x + w]),
+                signature=Signature.of(held.small[y : y + h, x : x + w]),
             )
 
     def flush(self) -> None:
@@ -125,6 +169,7 @@ def analyse_video(
     *,
     gate: QualityGate | None = None,
     progress: Callable[[int], None] | None = None,
+    frame_step: int | None = None,
 ) -> Extraction:
     """Run the whole pipeline on one video.
 
@@ -133,6 +178,8 @@ def analyse_video(
         top_k: the most candidates to return; fewer come back if fewer frames are good.
         gate: quality thresholds (defaults documented in `QualityGate`).
         progress: called now and then with the number of frames decoded so far.
+        frame_step: analyse every n-th frame (1 analyses all). By default, the step that
+            analyses about `ANALYSIS_FPS` frames a second.
 
     Raises:
         VideoUnreadable: missing, empty, not a video, no video stream.
@@ -140,21 +187,20 @@ def analyse_video(
     """
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
-    run = _Pass(top_k, gate or QualityGate())
+    if frame_step is not None and frame_step < 1:
+        raise ValueError(f"frame_step must be at least 1, got {frame_step}")
     analyser = FrameAnalyser()
-    # Load the face cascade while the first frames decode; it is needed only at the end.
-    threading.Thread(target=_face_detector, daemon=True).start()
-    held: deque[tuple[DecodedFrame, FrameStats]] = deque()
     last: FrameStats | None = None
     with VideoStream(path) as video:
-        for frame in video:
+        step = frame_step or auto_frame_step(video.info.fps)
+        run = _Pass(top_k, gate or QualityGate(), step)
+        # Load the face cascade while the first frames decode; it is needed only at the end.
+        threading.Thread(target=_face_detector, daemon=True).start()
+        for frame in video.frames(step):
             stats = analyser(frame)
-            run.shots.push(stats)
-            run.fades.push(stats.index, stats.luma_mean)
-            held.append((frame, stats))
-            ready = min(run.shots.settled, stats.index - LOOKAHEAD)
-            while held and held[0][1].index <= ready:
-                run.judge(*held.popleft())
+            run.take(frame, stats)
+            del frame  # the picture lives on only if the keeper kept it
+            run.judge_until(min(run.shots.settled, stats.index - LOOKAHEAD * step))
             if progress is not None and stats.index % 25 == 0:
                 progress(stats.index + 1)
             last = stats
@@ -162,8 +208,7 @@ def analyse_video(
         decoded = video.frames_read
     assert last is not None  # VideoStream guarantees a first frame
     run.shots.finish(last.index)
-    while held:
-        run.judge(*held.popleft())
+    run.judge_until(last.index)
     run.flush()
     if progress is not None:
         progress(decoded)
@@ -182,6 +227,7 @@ def analyse_video(
     return Extraction(
         info=info,
         frames_decoded=decoded,
+        frame_step=step,
         duration_s=duration,
         shots=run.shots.shots(decoded),
         candidates=candidates,
@@ -190,6 +236,11 @@ def analyse_video(
         notes=notes,
         face_backend=_face_detector().backend,
     )
+
+
+def auto_frame_step(fps: float) -> int:
+    """Analyse about `ANALYSIS_FPS` frames a second: 2 at 24-30 fps, 5 at 60, 1 up to 18."""
+    return max(1, round(fps / ANALYSIS_FPS)) if fps > 0 else 1
 
 
 def _crop(entry: Shortlisted, info: VideoInfo) -> Box:
@@ -238,7 +289,13 @@ def _rank(shortlist: Shortlist, info: VideoInfo, top_k: int) -> tuple[list[Candi
     return candidates, crops
 
 
-def extract(path: str | Path, top_k: int = 8, *, out: str | Path | None = None) -> list[Candidate]:
+def extract(
+    path: str | Path,
+    top_k: int = 8,
+    *,
+    out: str | Path | None = None,
+    frame_step: int | None = None,
+) -> list[Candidate]:
     """Ranked, diverse candidate artwork from one video.
 
     With ``out``, also writes ``out/<video name>/`` (images, contact sheet, manifest.json) and
@@ -248,7 +305,7 @@ def extract(path: str | Path, top_k: int = 8, *, out: str | Path | None = None) 
     >>> for c in extract("clip.mp4", top_k=5):                  # doctest: +SKIP
     ...     print(c.timestamp_s, round(c.score, 2), c.features["sharpness"])
     """
-    result = analyse_video(path, top_k)
+    result = analyse_video(path, top_k, frame_step=frame_step)
     if out is None:
         return result.candidates
     from thumbnails.output import write_output

@@ -35,7 +35,7 @@ class ShotDetector:
     flash_frames: int = 3
     """A change that reverts within this many frames (120 ms at 25 fps) is a flash."""
     dark_run: int = 4
-    """Near-black or near-white runs this long split shots (longer than any flash)."""
+    """Near-black or near-white runs of this many frames split shots (longer than any flash)."""
     dark_mean: float = 28.0
     bright_mean: float = 230.0
 
@@ -49,7 +49,8 @@ class ShotDetector:
     _boundary_set: set[int] = field(default_factory=set)
     _recent: deque[tuple[int, Image]] = field(default_factory=lambda: deque(maxlen=8))
     _pending: tuple[int, Image] | None = None
-    _extreme_run: int = 0
+    _extreme_since: int | None = None
+    """First frame of the current near-black or near-white run."""
 
     def push(self, stats: FrameStats) -> None:
         index, hsv = stats.index, stats.hsv
@@ -65,7 +66,7 @@ class ShotDetector:
                 self._cut(start)
                 self._pending = None
         # Hue and saturation are noise in near-black frames: there, only the run rule applies.
-        both_extreme = extreme and self._extreme_run > 0
+        both_extreme = extreme and self._extreme_since is not None
         if (
             self._pending is None
             and not flash_ended
@@ -74,9 +75,13 @@ class ShotDetector:
             and hsv_difference(self._recent[-1][1], hsv) > self.threshold
         ):
             self._pending = (index, self._recent[-1][1])
-        if not extreme and self._extreme_run >= self.dark_run and self._pending is None:
+        run = index - self._extreme_since if self._extreme_since is not None else 0
+        if not extreme and run >= self.dark_run and self._pending is None:
             self._cut(index)
-        self._extreme_run = self._extreme_run + 1 if extreme else 0
+        if not extreme:
+            self._extreme_since = None
+        elif self._extreme_since is None:
+            self._extreme_since = index
         self._recent.append((index, hsv))
         self.settled = index - self.flash_frames - 1 if self._pending else index
 
@@ -91,6 +96,11 @@ class ShotDetector:
         if index > self.boundaries[-1]:
             self.boundaries.append(index)
             self._boundary_set.add(index)
+
+    @property
+    def latest_start(self) -> int:
+        """The start of the shot the newest frame belongs to, counting a cut not yet confirmed."""
+        return self._pending[0] if self._pending is not None else self.boundaries[-1]
 
     def shot_of(self, index: int) -> int:
         """The shot index of a settled frame."""

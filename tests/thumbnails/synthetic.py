@@ -91,7 +91,9 @@ def write_video(path: Path, frames: Iterable[Image], fps: float = FPS) -> None:
     writer.release()
 
 
-def make_story_video(path: Path) -> StoryVideo:
+def make_story_video(
+    path: Path, write: Callable[[Path, list[Image]], object] = write_video
+) -> StoryVideo:
     a, b, c, d, e, f = (scene(seed) for seed in (1, 2, 3, 4, 5, 6))
     black = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     white = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
@@ -125,7 +127,7 @@ def make_story_video(path: Path) -> StoryVideo:
         segments.append(Segment(label, start, start + len(stretch), good))
         frames += stretch
         start += len(stretch)
-    write_video(path, frames)
+    write(path, frames)
     return StoryVideo(path, segments, len(frames))
 
 

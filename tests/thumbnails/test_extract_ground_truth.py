@@ -8,8 +8,8 @@ from thumbnails import Extraction, analyse_video
 DISTINCT_SHOTS = {"A", "B", "C", "D", "E", "F"}
 
 
-def test_no_candidate_comes_from_a_bad_stretch(story: StoryVideo) -> None:
-    result = analyse_video(story.path, top_k=20)
+def test_no_candidate_comes_from_a_bad_stretch(story: StoryVideo, frame_step: int | None) -> None:
+    result = analyse_video(story.path, top_k=20, frame_step=frame_step)
     assert result.candidates
     for c in result.candidates:
         assert story.is_good(c.frame_index), (c.frame_index, story.label_of(c.frame_index))
@@ -22,8 +22,10 @@ def test_every_distinct_shot_first_and_the_repeat_only_once(
     assert sorted(labels) == sorted(DISTINCT_SHOTS)  # one each: A's repeat adds nothing
 
 
-def test_the_repeated_shot_never_yields_two_look_alikes(story: StoryVideo) -> None:
-    result = analyse_video(story.path, top_k=20)
+def test_the_repeated_shot_never_yields_two_look_alikes(
+    story: StoryVideo, frame_step: int | None
+) -> None:
+    result = analyse_video(story.path, top_k=20, frame_step=frame_step)
     a_frames = [c.frame_index for c in result.candidates if story.label_of(c.frame_index) == "A"]
     assert len(a_frames) == 1
     # ...and the shortfall is reported, not padded with bad frames.
@@ -62,11 +64,12 @@ def test_hard_cuts_are_found_and_flashes_are_not_cuts(
 
 
 def test_bad_stretches_are_counted_by_reason(story_top6: Extraction) -> None:
-    rejected = story_top6.rejected
-    assert rejected["blurry"] >= 20  # the blurred stretch is 25 frames
-    assert rejected["near-black"] >= 12
-    assert rejected["near-white or overexposed"] >= 12 + 2  # the white stretch and the flash
-    assert rejected["flat, low-contrast or uniform"] >= 12
+    # Counts are of analysed frames: every frame, or every n-th one.
+    rejected, step = story_top6.rejected, story_top6.frame_step
+    assert rejected["blurry"] >= 20 / step  # the blurred stretch is 25 frames
+    assert rejected["near-black"] >= 12 / step
+    assert rejected["near-white or overexposed"] >= (12 + 2) / step  # white stretch and flash
+    assert rejected["flat, low-contrast or uniform"] >= 12 / step
 
 
 def test_features_are_named_and_in_range(story_top6: Extraction) -> None:

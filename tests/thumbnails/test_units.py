@@ -14,6 +14,7 @@ from thumbnails.dedupe import Signature
 from thumbnails.faces import FaceDetector
 from thumbnails.letterbox import active_box, scale_box
 from thumbnails.quality import QualityGate, Rejection
+from thumbnails.retention import Keeper
 from thumbnails.select import Scored, select_diverse
 from thumbnails.transitions import FadeTracker
 
@@ -62,6 +63,42 @@ def test_fade_tracker_flags_a_ramp_but_not_noise() -> None:
         tracker.push(i, float(level))
     assert set(range(4, 18)) <= tracker.flagged
     assert not {0, 1, 2, 19, 20} & tracker.flagged
+
+
+def test_fade_tracker_measures_steps_per_frame_when_frames_are_skipped() -> None:
+    # The same ramp seen at every other frame: each step spans two frames.
+    tracker = FadeTracker()
+    levels = [120, 121, 119, 120] + [120 - 6 * i for i in range(1, 15)] + [40, 41, 40]
+    for i in range(0, len(levels), 2):
+        tracker.push(i, float(levels[i]))
+    assert set(range(4, 18)) <= tracker.flagged
+    assert not {0, 20} & tracker.flagged
+    # A slow drift that moves enough per step but not per frame is not a fade.
+    drift = FadeTracker()
+    for i in range(0, 40, 4):
+        drift.push(i, 100.0 + 1.5 * i / 4)
+    assert not drift.flagged
+
+
+def test_keeper_holds_the_best_few_of_each_window() -> None:
+    keeper = Keeper(window_s=1.0, per_window=2)
+    assert keeper.offer(0, 0.0, 0, 0.5) == (True, None)
+    assert keeper.offer(1, 0.1, 0, 0.3) == (True, None)
+    assert keeper.offer(2, 0.2, 0, 0.4) == (True, 1)  # evicts the weakest kept frame
+    assert keeper.offer(3, 0.3, 0, 0.1) == (False, None)
+    assert keeper.offer(4, 0.4, 0, None) == (False, None)  # the gate rejected it
+    # A new second, or a new shot, starts a new window: the weak frame is kept again.
+    assert keeper.offer(25, 1.0, 0, 0.1) == (True, None)
+    assert keeper.offer(30, 1.2, 30, 0.05) == (True, None)
+
+
+def test_keeper_gives_a_shot_back_its_clock_after_a_false_cut() -> None:
+    keeper = Keeper(window_s=1.0, per_window=1)
+    keeper.offer(0, 0.0, 0, 0.5)
+    keeper.offer(20, 0.8, 20, 0.5)  # a possible cut that turns out to be a flash
+    # Back in shot 0 at 0.9 s: still its first window, where 0.5 is already kept.
+    assert keeper.offer(22, 0.9, 0, 0.4) == (False, None)
+    assert keeper.offer(23, 0.95, 0, 0.6) == (True, 0)
 
 
 def test_faces_are_found_offline() -> None:

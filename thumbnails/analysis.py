@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cv2
+import numpy as np
 
 from thumbnails.decode import DecodedFrame
 from thumbnails.image import Image
@@ -29,6 +30,8 @@ class FrameStats:
     the first frame."""
     hsv: Image
     """The analysis frame at half size in HSV, for shot detection. Kept for a few frames."""
+    tiny: Image
+    """The grey analysis frame at half size, float32, for dissolve detection."""
 
 
 class FrameAnalyser:
@@ -65,4 +68,7 @@ class FrameAnalyser:
             motion=motion,
             # Shot cuts need far less resolution than blur: half size quarters the cost.
             hsv=cv2.cvtColor(small[::2, ::2], cv2.COLOR_BGR2HSV),
+            tiny=cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA).astype(
+                np.float32
+            ),
         )

@@ -26,10 +26,14 @@ from thumbnails.scoring import final_score, quick_score
 from thumbnails.select import Scored, select_diverse
 from thumbnails.shortlist import Shortlist, Shortlisted
 from thumbnails.shots import ShotDetector
-from thumbnails.transitions import FadeTracker
+from thumbnails.transitions import DissolveDetector, FadeTracker
 
-#: Analysed frames held back before judging one, so fades and flashes around it are known.
+#: Analysed frames held back before judging one, so fades and flashes around it are known
+#: (and at least a dissolve window more, see `DISSOLVE_S`).
 LOOKAHEAD = 8
+#: Dissolves are tested over windows this long: long enough to tell a blend from motion, short
+#: enough that a dissolve of half a second or more fills one.
+DISSOLVE_S = 0.5
 #: Frames analysed per second of video when the caller does not choose a step. Every frame is
 #: decoded; at 25-30 fps every other one is analysed. Skipped frames cost only their decoding
 #: (OpenCV's grab(), no colour conversion), which is what keeps extraction near decode speed:
@@ -87,11 +91,14 @@ class _Held:
 class _Pass:
     """The state of one streaming pass over a video."""
 
-    def __init__(self, top_k: int, gate: QualityGate, step: int) -> None:
+    def __init__(self, top_k: int, gate: QualityGate, step: int, fps: float) -> None:
         self.gate = gate
         self.step = step
         self.shots = ShotDetector()
         self.fades = FadeTracker()
+        self.dissolves = DissolveDetector(span=max(4, round(DISSOLVE_S * (fps or 25.0) / step)))
+        self.lookahead = max(LOOKAHEAD, self.dissolves.span + 2) * step
+        """Frames held back before judging one."""
         self.shortlist = Shortlist(capacity=max(12, 2 * top_k + 6))
         self.rejected: Counter[str] = Counter()
         self.keeper = Keeper(WINDOW_S)
@@ -105,6 +112,9 @@ class _Pass:
         """Hold a new frame, keeping its full-resolution picture only if it may be picked."""
         self.shots.push(stats)
         self.fades.push(stats.index, stats.luma_mean)
+        self.dissolves.push(stats.index, stats.tiny)
+        while self.dissolves.cuts:
+            self.shots.add_cut(self.dissolves.cuts.pop())
         passes = self.gate.check(stats) is None
         keep, dropped = self.keeper.offer(
             stats.index,
@@ -133,11 +143,12 @@ class _Pass:
         if reason is None:
             if index in self.shots.flashes:
                 reason = Rejection.FLASH
-            elif index in self.fades.flagged:
+            elif index in self.fades.flagged or index in self.dissolves.flagged:
                 reason = Rejection.TRANSITION
             elif self.shots.is_cut(index) or self.shots.is_cut(index + self.step):
                 reason = Rejection.TRANSITION  # frames astride a cut can carry codec smear
         self.fades.forget_before(index)
+        self.dissolves.forget_before(index)
         if reason is not None:
             self.rejected[reason.value] += 1
             return
@@ -193,14 +204,14 @@ def analyse_video(
     last: FrameStats | None = None
     with VideoStream(path) as video:
         step = frame_step or auto_frame_step(video.info.fps)
-        run = _Pass(top_k, gate or QualityGate(), step)
+        run = _Pass(top_k, gate or QualityGate(), step, video.info.fps)
         # Load the face cascade while the first frames decode; it is needed only at the end.
         threading.Thread(target=_face_detector, daemon=True).start()
         for frame in video.frames(step):
             stats = analyser(frame)
             run.take(frame, stats)
             del frame  # the picture lives on only if the keeper kept it
-            run.judge_until(min(run.shots.settled, stats.index - LOOKAHEAD * step))
+            run.judge_until(min(run.shots.settled, stats.index - run.lookahead))
             if progress is not None and stats.index % 25 == 0:
                 progress(stats.index + 1)
             last = stats

@@ -92,9 +92,14 @@ class ShotDetector:
             self._pending = None
         self.settled = last_index
 
+    def add_cut(self, index: int) -> None:
+        """A shot change found by other means (a dissolve). ``index`` must not be settled and
+        judged yet; `thumbnails.pipeline` holds frames back long enough for that."""
+        self._cut(index)
+
     def _cut(self, index: int) -> None:
-        if index > self.boundaries[-1]:
-            self.boundaries.append(index)
+        if index > 0 and index not in self._boundary_set:
+            bisect.insort(self.boundaries, index)
             self._boundary_set.add(index)
 
     @property

@@ -42,6 +42,20 @@ def test_extract_writes_images_contact_sheet_and_manifest(
         assert (folder / c["image"]).is_file()
     assert "story.mp4 -> " in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["story"]  # no staging left behind
+    assert manifest["frame_step"] == 2  # 25 fps: every other frame analysed by default
+
+
+def test_frame_step_one_analyses_every_frame(story: StoryVideo, tmp_path: Path) -> None:
+    rejected = {}
+    for step in ("1", "2"):
+        out = tmp_path / step
+        args = ["extract", str(story.path), "--out", str(out), "--quiet", "--frame-step", step]
+        assert main(args) == 0
+        manifest = json.loads((out / "story" / "manifest.json").read_text())
+        assert manifest["frame_step"] == int(step)
+        assert manifest["frames_decoded"] == story.frame_count  # decoded either way
+        rejected[step] = sum(manifest["rejected_frames"].values())
+    assert rejected["1"] >= 1.6 * rejected["2"]  # about twice the frames judged
 
 
 def test_a_rerun_replaces_the_folder_whole(story: StoryVideo, tmp_path: Path) -> None:
@@ -156,6 +170,8 @@ def test_parallel_workers_and_directories(
         ["extract", "x.mp4"],
         ["extract", "x.mp4", "--out", "o", "--top-k", "0"],
         ["extract", "x.mp4", "--out", "o", "--workers", "0"],
+        ["extract", "x.mp4", "--out", "o", "--frame-step", "0"],
+        ["extract", "x.mp4", "--out", "o", "--frame-step", "two"],
         ["explode"],
     ],
 )

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from examples.demo_media import SHOT_FRAMES, TITLES, write_title
 from tests.thumbnails.synthetic import WIDTH, Image, pan, scene, write_video
 from thumbnails import analyse_video
 from thumbnails.transitions import DissolveDetector
@@ -67,3 +68,14 @@ def test_no_candidate_comes_from_a_dissolve(tmp_path: Path, frame_step: int | No
     assert any(40 <= start < 65 for start, _ in result.shots)  # the dissolve changes shot
     assert {c.frame_index < 40 for c in result.candidates} == {True, False}  # both shots
     assert result.rejected["part of a transition (fade, dissolve or cut)"] >= 20 / result.frame_step
+
+
+@pytest.mark.parametrize("title", sorted(TITLES))
+def test_slow_zooms_are_not_dissolves(tmp_path: Path, title: str) -> None:
+    """The demo's titles: four slow zooms each, cut hard. A slow zoom changes the picture
+    steadily and, over half a second, almost linearly; only the variance dip tells it from a
+    dissolve (without it, shots split after the dark-to-bright cut in space-mission)."""
+    path = write_title(title, tmp_path)
+    for frame_step in (1, None):
+        shots = analyse_video(path, top_k=4, frame_step=frame_step).shots
+        assert [start for start, _ in shots] == [i * SHOT_FRAMES for i in range(4)]

@@ -5,7 +5,9 @@
 * the same with every frame analysed (``frame_step=1``), for comparison with the default;
 * peak RSS on the clip and on a 10x longer concatenation of it (target: no growth), and on a
   20x one against the 10x: the shortlist of full-resolution frames is capped (22 frames for
-  top_k=8), and a 5-second clip fills only a few of its places, so growth stops there.
+  top_k=8), and a 5-second clip fills only a few of its places, so growth stops there;
+* time and peak RSS on a generated 4K H.264 title of 12 one-second shots, enough to fill the
+  shortlist, which shrinks to fit its memory budget at that size.
 
 The long file is the clip's own H.264 packets remuxed ten times back to back with PyAV, so it
 is still 720p H.264, byte for byte the same pictures: its ratio shows extraction without the
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import av
 import cv2
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit
@@ -135,6 +138,26 @@ def _report(runs: dict[str, list[dict[str, float]]], label: str, suffix: str) ->
         )
 
 
+def _write_4k(path: Path, shots: int = 12) -> None:
+    """Distinct, sharp one-second shots at 3840x2160, panning slowly (x264, ultrafast)."""
+    rng = np.random.default_rng(4)
+    width, height = 3840, 2160
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        pts = 0
+        for _ in range(shots):
+            tile = rng.integers(0, 256, (54, 101, 3), dtype=np.uint8)
+            canvas = cv2.resize(tile, (width + 100, height), interpolation=cv2.INTER_CUBIC)
+            for i in range(25):
+                picture = np.ascontiguousarray(canvas[:, 4 * i : 4 * i + width], dtype=np.uint8)
+                frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
+                frame.pts, pts = pts, pts + 1
+                container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+
+
 def main() -> None:
     clip = _pairs(CLIP, ["extract", "every-frame"], PAIRS)
     _report(clip, f"{CLIP.name} (720p H.264, 5.3 s)", "")
@@ -167,6 +190,17 @@ def main() -> None:
             "MiB",
             _median(long_runs["extract"], "peak_mib"),
             target_ratio=1.0,
+        )
+        uhd = Path(tmp) / "uhd.mp4"
+        _write_4k(uhd)
+        uhd_runs = _pairs(uhd, ["extract"], 1)
+        _report(uhd_runs, "generated 4K H.264, 12 shots (12 s)", "_4k")
+        emit(
+            "extract.peak_rss_4k",
+            uhd_runs["extract"][0]["peak_mib"],
+            "MiB",
+            uhd_runs["decode"][0]["peak_mib"],
+            note="baseline: decode-only peak RSS on the same file",
         )
 
 

@@ -24,7 +24,7 @@ from thumbnails.quality import QualityGate, Rejection
 from thumbnails.retention import Keeper
 from thumbnails.scoring import final_score, quick_score
 from thumbnails.select import Scored, select_diverse
-from thumbnails.shortlist import Shortlist, Shortlisted
+from thumbnails.shortlist import Shortlist, Shortlisted, shortlist_capacity
 from thumbnails.shots import ShotDetector
 from thumbnails.transitions import DissolveDetector, FadeTracker
 
@@ -91,15 +91,17 @@ class _Held:
 class _Pass:
     """The state of one streaming pass over a video."""
 
-    def __init__(self, top_k: int, gate: QualityGate, step: int, fps: float) -> None:
+    def __init__(self, top_k: int, gate: QualityGate, step: int, info: VideoInfo) -> None:
         self.gate = gate
         self.step = step
         self.shots = ShotDetector()
         self.fades = FadeTracker()
-        self.dissolves = DissolveDetector(span=max(4, round(DISSOLVE_S * (fps or 25.0) / step)))
+        self.dissolves = DissolveDetector(
+            span=max(4, round(DISSOLVE_S * (info.fps or 25.0) / step))
+        )
         self.lookahead = max(LOOKAHEAD, self.dissolves.span + 2) * step
         """Frames held back before judging one."""
-        self.shortlist = Shortlist(capacity=max(12, 2 * top_k + 6))
+        self.shortlist = Shortlist(shortlist_capacity(top_k, info.width * info.height * 3))
         self.rejected: Counter[str] = Counter()
         self.keeper = Keeper(WINDOW_S)
         self.held: deque[_Held] = deque()
@@ -204,7 +206,7 @@ def analyse_video(
     last: FrameStats | None = None
     with VideoStream(path) as video:
         step = frame_step or auto_frame_step(video.info.fps)
-        run = _Pass(top_k, gate or QualityGate(), step, video.info.fps)
+        run = _Pass(top_k, gate or QualityGate(), step, video.info)
         # Load the face cascade while the first frames decode; it is needed only at the end.
         threading.Thread(target=_face_detector, daemon=True).start()
         for frame in video.frames(step):

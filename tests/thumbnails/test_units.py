@@ -16,6 +16,7 @@ from thumbnails.letterbox import active_box, scale_box
 from thumbnails.quality import QualityGate, Rejection
 from thumbnails.retention import Keeper
 from thumbnails.select import Scored, select_diverse
+from thumbnails.shortlist import MEMORY_BUDGET, shortlist_capacity
 from thumbnails.transitions import FadeTracker
 
 
@@ -99,6 +100,15 @@ def test_keeper_gives_a_shot_back_its_clock_after_a_false_cut() -> None:
     # Back in shot 0 at 0.9 s: still its first window, where 0.5 is already kept.
     assert keeper.offer(22, 0.9, 0, 0.4) == (False, None)
     assert keeper.offer(23, 0.95, 0, 0.6) == (True, 0)
+
+
+def test_shortlist_capacity_shrinks_for_large_frames_but_keeps_room_for_top_k() -> None:
+    hd, uhd = 1920 * 1080 * 3, 3840 * 2160 * 3
+    assert shortlist_capacity(8, hd) == 22
+    assert shortlist_capacity(2, hd) == 12
+    assert shortlist_capacity(8, uhd) == 10
+    assert shortlist_capacity(8, uhd) * uhd <= MEMORY_BUDGET
+    assert shortlist_capacity(40, uhd) == 42  # never fewer places than top_k needs
 
 
 def test_faces_are_found_offline() -> None:

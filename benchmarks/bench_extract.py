@@ -114,7 +114,10 @@ def _remux(src: Path, dst: Path, times: int) -> None:
             offset += end
 
 
-def _report(runs: dict[str, list[dict[str, float]]], label: str, suffix: str) -> None:
+def _report(
+    runs: dict[str, list[dict[str, float]]], label: str, suffix: str, target: bool = True
+) -> None:
+    """One line per mode; the 1.25x target is the issue's, for 720p H.264."""
     decode = _median(runs["decode"], "seconds")
     for mode, name in (
         ("extract", "wall_time_vs_decode"),
@@ -129,7 +132,7 @@ def _report(runs: dict[str, list[dict[str, float]]], label: str, suffix: str) ->
             ratio * decode,
             "s",
             decode,
-            **({"target_ratio": 1.25} if mode == "extract" else {}),
+            **({"target_ratio": 1.25} if target and mode == "extract" else {}),
             file=label,
             frames=int(runs[mode][0]["frames"]),
             note=f"median of {len(runs[mode])} paired fresh-process runs; ratio = median of"
@@ -193,13 +196,13 @@ def main() -> None:
         )
         uhd = Path(tmp) / "uhd.mp4"
         _write_4k(uhd)
-        uhd_runs = _pairs(uhd, ["extract"], 1)
-        _report(uhd_runs, "generated 4K H.264, 12 shots (12 s)", "_4k")
+        uhd_runs = _pairs(uhd, ["extract"], 3)
+        _report(uhd_runs, "generated 4K H.264, 12 shots (12 s)", "_4k", target=False)
         emit(
             "extract.peak_rss_4k",
-            uhd_runs["extract"][0]["peak_mib"],
+            _median(uhd_runs["extract"], "peak_mib"),
             "MiB",
-            uhd_runs["decode"][0]["peak_mib"],
+            _median(uhd_runs["decode"], "peak_mib"),
             note="baseline: decode-only peak RSS on the same file",
         )
 

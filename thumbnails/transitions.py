@@ -82,7 +82,8 @@ class DissolveDetector:
     min_unexplained: float = 0.35
     flagged: set[int] = field(default_factory=set)
     cuts: list[int] = field(default_factory=list)
-    """The middle frame of each dissolve found: where the new shot starts."""
+    """The middle frame of each dissolve found, where its new shot starts; the caller takes
+    them from here (`thumbnails.pipeline` hands them to the shot detector)."""
 
     _frames: deque[tuple[int, Image]] = field(default_factory=deque)
     _steps: deque[float] = field(default_factory=deque)

@@ -120,6 +120,18 @@ def test_faces_are_found_offline() -> None:
     assert FaceDetector().detect(cv2.cvtColor(scene(2, 320, 180), cv2.COLOR_BGR2GRAY)) == []
 
 
+def test_faces_fall_back_to_scikit_image_without_opencv_cascades(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What OpenCV 5's wheel would give us: no CascadeClassifier."""
+    monkeypatch.delattr(cv2, "CascadeClassifier")
+    detector = FaceDetector()
+    assert detector.backend == "skimage-lbp"
+    gray = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2GRAY)  # type: ignore[no-untyped-call]
+    faces = detector.detect(gray)
+    assert any(0.3 < f.x + f.w / 2 < 0.55 and 0.1 < f.y + f.h / 2 < 0.35 for f in faces)
+
+
 def test_signatures_tell_duplicates_from_other_scenes() -> None:
     a = scene(1, 400, 180)
     same = Signature.of(a[:, :320])

@@ -65,16 +65,11 @@ def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -
     """Extract one video; returns its manifest, or ``{"video", "error"}``. Never raises."""
     from storage import StorageError
 
-    def report(frames: int) -> None:
+    def report(frames: int, total: int) -> None:
         if progress is not None:
             progress(job.index, frames, total)
 
-    total = 0
     try:
-        from thumbnails.decode import VideoStream
-
-        with VideoStream(job.video) as probe:
-            total = probe.info.frame_count
         result = analyse_video(job.video, job.top_k, progress=report, frame_step=job.frame_step)
         written = write_output(result, job.out, job.name)
         if job.db:

@@ -181,7 +181,7 @@ def analyse_video(
     top_k: int = 8,
     *,
     gate: QualityGate | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     frame_step: int | None = None,
 ) -> Extraction:
     """Run the whole pipeline on one video.
@@ -190,7 +190,8 @@ def analyse_video(
         path: the video file.
         top_k: the most candidates to return; fewer come back if fewer frames are good.
         gate: quality thresholds (defaults documented in `QualityGate`).
-        progress: called now and then with the number of frames decoded so far.
+        progress: called now and then with the frames decoded so far and the frame count the
+            container claims (0 when it does not say).
         frame_step: analyse every n-th frame (1 analyses all). By default, the step that
             analyses about `ANALYSIS_FPS` frames a second.
 
@@ -214,8 +215,8 @@ def analyse_video(
             run.take(frame, stats)
             del frame  # the picture lives on only if the keeper kept it
             run.judge_until(min(run.shots.settled, stats.index - run.lookahead))
-            if progress is not None and stats.index % 25 == 0:
-                progress(stats.index + 1)
+            if progress is not None and stats.index // 25 != (last.index // 25 if last else -1):
+                progress(stats.index + 1, video.info.frame_count)
             last = stats
         info = video.info
         decoded = video.frames_read
@@ -224,7 +225,7 @@ def analyse_video(
     run.judge_until(last.index)
     run.flush()
     if progress is not None:
-        progress(decoded)
+        progress(decoded, info.frame_count)
     duration = last.timestamp_s + (1.0 / info.fps if info.fps else 0.0)
     notes = []
     if info.frame_count and decoded < info.frame_count - 1:

@@ -80,3 +80,16 @@ def test_features_are_named_and_in_range(story_top6: Extraction) -> None:
         assert 0.0 <= c.score <= 1.0
     scores = [c.score for c in story_top6.candidates]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_progress_is_reported_every_25_frames_with_the_total(
+    story: StoryVideo, frame_step: int | None
+) -> None:
+    calls: list[tuple[int, int]] = []
+    result = analyse_video(
+        story.path, top_k=3, frame_step=frame_step, progress=lambda *a: calls.append(a)
+    )
+    done = [frames for frames, _ in calls]
+    assert done == sorted(done) and done[-1] == result.frames_decoded == story.frame_count
+    assert {total for _, total in calls} == {story.frame_count}
+    assert len(calls) >= story.frame_count // 25

@@ -75,6 +75,9 @@ class DissolveDetector:
 
     span: int
     min_change: float = 8.0
+    """Grey levels. Low, so that a 2-second dissolve (the test's changes ~10 grey levels in half
+    a second) still counts; camera motion often exceeds it (Big Buck Bunny: 20+) and is told
+    apart by the other tests."""
     max_jump: float = 0.5
     min_steady: float = 0.25
     max_ghost: float = 0.3

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,8 +69,8 @@ class ArtworkChooser:
         self.salt = salt
         self.reload_every_s = reload_every_s
         self.clock = clock
-        self._engine = log if isinstance(log, Engine) else storage.open_log(log)
-        self._owns_engine = not isinstance(log, Engine)
+        self._resources = ExitStack()  # disposes the engine only if it opened it
+        self._engine = self._resources.enter_context(storage.using_log(log))
         self._sessions = storage.session_factory(self._engine)
         self._writer = storage.DecisionWriter(self._engine)
         self.policy_: Policy = policy or VWPolicy()
@@ -212,8 +213,7 @@ class ArtworkChooser:
 
     def close(self) -> None:
         self._writer.close()
-        if self._owns_engine:
-            self._engine.dispose()
+        self._resources.close()
 
     def __enter__(self) -> ArtworkChooser:
         return self

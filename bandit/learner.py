@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -71,8 +72,8 @@ class Learner:
         self.max_retries = max_retries
         self.clock = clock
         self.after_learn = after_learn
-        self._engine = log if isinstance(log, Engine) else storage.open_log(log)
-        self._owns_engine = not isinstance(log, Engine)
+        self._resources = ExitStack()  # disposes the engine only if it opened it
+        self._engine = self._resources.enter_context(storage.using_log(log))
         self._sessions = storage.session_factory(self._engine)
 
     def join(self) -> int:
@@ -144,5 +145,4 @@ class Learner:
             skipped += skipped_now
 
     def close(self) -> None:
-        if self._owns_engine:
-            self._engine.dispose()
+        self._resources.close()

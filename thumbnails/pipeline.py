@@ -86,6 +86,9 @@ class _Held:
     small: Image
     image: Image | None
     """The full-resolution picture, or None once `Keeper` has let it go."""
+    gate: Rejection | None
+    """What the quality gate said on arrival (it needs no lookahead)."""
+    quick: float
 
 
 class _Pass:
@@ -117,19 +120,20 @@ class _Pass:
         self.dissolves.push(stats.index, stats.tiny)
         while self.dissolves.cuts:
             self.shots.add_cut(self.dissolves.cuts.pop())
-        passes = self.gate.check(stats) is None
+        gate = self.gate.check(stats)
+        quick = quick_score(stats)
         keep, dropped = self.keeper.offer(
             stats.index,
             stats.timestamp_s,
             self.shots.latest_start,
-            quick_score(stats) if passes else None,
+            quick if gate is None else None,
         )
         if dropped is not None:
             for held in reversed(self.held):
                 if held.stats.index == dropped:
                     held.image = None
                     break
-        self.held.append(_Held(stats, frame.small, frame.image if keep else None))
+        self.held.append(_Held(stats, frame.small, frame.image if keep else None, gate, quick))
 
     def judge_until(self, ready: int) -> None:
         while self.held and self.held[0].stats.index <= ready:
@@ -141,7 +145,7 @@ class _Pass:
         shot = self.shots.shot_of(index)
         if shot != self._shot:
             self._shot, self._shot_start_s = shot, stats.timestamp_s
-        reason = self.gate.check(stats)
+        reason = held.gate
         if reason is None:
             if index in self.shots.flashes:
                 reason = Rejection.FLASH
@@ -155,7 +159,7 @@ class _Pass:
             self.rejected[reason.value] += 1
             return
         window = (shot, int((stats.timestamp_s - self._shot_start_s) // WINDOW_S))
-        quick = quick_score(stats)
+        quick = held.quick
         if window != self._window:
             self.flush()
             self._window = window

@@ -69,20 +69,9 @@ def test_a_rerun_replaces_the_folder_whole(story: StoryVideo, tmp_path: Path) ->
 def test_json_output_and_db_registration_in_one_transaction(
     story: StoryVideo, tmp_path: Path, log_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "extract",
-            str(story.path),
-            "--top-k",
-            "3",
-            "--out",
-            str(tmp_path / "out"),
-            "--db",
-            log_url,
-            "--json",
-            "--quiet",
-        ]
-    )
+    args = ["extract", str(story.path), "--top-k", "3", "--out", str(tmp_path / "out")]
+    args += ["--db", log_url, "--quiet"]
+    code = main([*args, "--json"])
     assert code == 0
     [manifest] = json.loads(capsys.readouterr().out)
     assert len(manifest["candidates"]) == 3
@@ -94,22 +83,7 @@ def test_json_output_and_db_registration_in_one_transaction(
     assert all(Path(a.image_path).is_file() for a in artworks)
     assert artworks[0].features.keys() == manifest["candidates"][0]["features"].keys()
     # Registering the same video again updates the same rows.
-    assert (
-        main(
-            [
-                "extract",
-                str(story.path),
-                "--top-k",
-                "3",
-                "--out",
-                str(tmp_path / "out"),
-                "--db",
-                log_url,
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert main(args) == 0
     with Session(engine) as s:
         assert len(active_artworks(s, "story")) == 3
     engine.dispose()

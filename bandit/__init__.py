@@ -4,15 +4,21 @@ evaluation and an audience simulator.
 ``from bandit import ArtworkChooser`` is the main entry point.
 """
 
-from bandit.chooser import ArtworkChooser
+from bandit.chooser import ArtworkChooser, RewardReceipt
 from bandit.context import Context
 from bandit.errors import (
     BanditError,
+    CheckpointNotFound,
+    ConflictingRecord,
     CorruptModel,
     InvalidContext,
+    InvalidLogUrl,
     InvalidPolicyArgs,
+    InvalidReward,
+    LogNotFound,
     LogUnavailable,
     NoActiveArtwork,
+    UnknownEvent,
     UnknownTitle,
 )
 from bandit.explain import ArtworkExplanation, Contribution
@@ -27,13 +33,13 @@ from bandit.policies import (
     restore_policy,
 )
 from bandit.records import Arm, Decision, LearningExample
-from storage import ConflictingRecord, InvalidReward, RewardReceipt, UnknownEvent
 
 __all__ = [
     "Arm",
     "ArtworkChooser",
     "ArtworkExplanation",
     "BanditError",
+    "CheckpointNotFound",
     "ConflictingRecord",
     "Context",
     "Contribution",
@@ -41,11 +47,13 @@ __all__ = [
     "Decision",
     "GreedyPolicy",
     "InvalidContext",
+    "InvalidLogUrl",
     "InvalidPolicyArgs",
     "InvalidReward",
     "LearnReport",
     "Learner",
     "LearningExample",
+    "LogNotFound",
     "LogUnavailable",
     "NoActiveArtwork",
     "Policy",

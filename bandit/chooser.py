@@ -1,39 +1,38 @@
 """`ArtworkChooser`: choose artwork for a user, log the decision, take rewards.
 
->>> chooser = ArtworkChooser("sqlite:///log.sqlite")                 # doctest: +SKIP
+>>> chooser = ArtworkChooser("log.sqlite")                           # doctest: +SKIP
 >>> decision = chooser.choose("bigbuckbunny", {"segment": "kids", "device": "tv"})  # doctest: +SKIP
 >>> chooser.reward(decision.event_id, 1.0)   # the user clicked      # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
 import storage
-from bandit.context import Context
-from bandit.errors import InvalidContext, LogUnavailable, NoActiveArtwork, UnknownTitle
+from bandit.context import Context, check_id
+from bandit.errors import BanditError, InvalidReward, NoActiveArtwork, UnknownTitle
 from bandit.explain import ArtworkExplanation, explain_vw
+from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import restore_policy
 from bandit.policies.vw import VWPolicy
 from bandit.records import Arm, Decision
 from bandit.sampling import sample_index
 
-# What reward() raises and returns, re-exported by the bandit package so callers need not
-# import storage themselves.
-ConflictingRecord = storage.ConflictingRecord
-InvalidReward = storage.InvalidReward
+#: What reward() returns, re-exported by the bandit package so callers need not import storage.
 RewardReceipt = storage.RewardReceipt
-UnknownEvent = storage.UnknownEvent
 
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 def _utcnow() -> datetime:
@@ -44,20 +43,22 @@ class ArtworkChooser:
     """Serves decisions from a policy and logs each one before returning it.
 
     Args:
-        log: a database URL (SQLite path or PostgreSQL URL) or an engine from
-            `storage.open_log`.
+        log: a `storage.Log`, or a URL (SQLite path or PostgreSQL URL) of an existing log.
         policy: the policy to serve until the learner writes a checkpoint; default `VWPolicy()`.
-            When the log has checkpoints, the newest one is served instead.
+            When the log has checkpoints, the newest valid one is served instead.
         reward_window: how long a reward may take to arrive; later ones are kept, not learned.
         salt: mixed into each event id's sampling seed (keep it secret to make choices
             unpredictable to clients; keep it fixed to make them reproducible).
         reload_every_s: how often to look for a newer checkpoint (0: on every call).
         clock: the time source (tests inject one).
+
+    A checkpoint that does not verify or load is skipped: the chooser keeps serving the
+    newest one that does (or ``policy``), and logs a warning once per refused version.
     """
 
     def __init__(
         self,
-        log: str | Engine,
+        log: str | Path | storage.Log,
         policy: Policy | None = None,
         *,
         reward_window: timedelta = timedelta(minutes=30),
@@ -69,12 +70,16 @@ class ArtworkChooser:
         self.salt = salt
         self.reload_every_s = reload_every_s
         self.clock = clock
-        self._resources = ExitStack()  # disposes the engine only if it opened it
-        self._engine = self._resources.enter_context(storage.using_log(log))
-        self._sessions = storage.session_factory(self._engine)
-        self._writer = storage.DecisionWriter(self._engine)
-        self.policy_: Policy = policy or VWPolicy()
+        self._resources = ExitStack()  # closes the log only if it opened it
+        with log_errors():
+            self._log = self._resources.enter_context(storage.using_log(log))
+        self._writer = self._log.writer()
+        self._resources.callback(self._writer.close)
+        self._initial_policy: Policy = policy or VWPolicy()
+        self.policy_: Policy = self._initial_policy
         self.checkpoint_version_ = 0
+        self._seen_head = -1
+        self._refused: set[int] = set()
         self._checked_at = float("-inf")
         self._reload(force=True)
 
@@ -89,21 +94,33 @@ class ArtworkChooser:
         if not force and now - self._checked_at < self.reload_every_s:
             return
         self._checked_at = now
-        try:
-            with self._sessions() as session:
-                head = storage.head_version(session)
-                if head == self.checkpoint_version_:
-                    return
-                checkpoint = storage.head_checkpoint(session)
-        except storage.DatabaseUnavailable as exc:
-            raise LogUnavailable(str(exc)) from exc
-        except storage.StorageError:
-            raise
-        except Exception as exc:
-            raise LogUnavailable(f"the log could not be read: {exc}") from exc
-        if checkpoint is not None:
-            self.policy_ = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
-            self.checkpoint_version_ = checkpoint.version
+        with log_errors():
+            head = self._log.head_version()
+            if head == self._seen_head:
+                return
+            self._seen_head = head
+            self._serve_newest_valid()
+
+    def _serve_newest_valid(self) -> None:
+        for info in self._log.checkpoints():
+            if info.version <= self.checkpoint_version_:
+                return  # what we serve now is newer than anything else that is valid
+            if info.bad_reason is not None or info.version in self._refused:
+                continue
+            try:
+                checkpoint = self._log.checkpoint(info.version)
+                policy = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
+            except (storage.CorruptCheckpoint, BanditError) as exc:
+                self._refused.add(info.version)
+                log.warning(
+                    "checkpoint %d refused, serving %s instead: %s",
+                    info.version,
+                    self.policy_version,
+                    exc,
+                )
+                continue
+            self.policy_, self.checkpoint_version_ = policy, checkpoint.version
+            return
 
     # --- serving ----------------------------------------------------------------------
 
@@ -118,15 +135,17 @@ class ArtworkChooser:
         full pmf, is logged (one durable commit) before this returns.
 
         Raises:
-            InvalidContext: the context is malformed (non-string keys, huge values, ...).
+            InvalidContext: a malformed context, title id or event id.
             UnknownTitle / NoActiveArtwork: nothing to choose from.
+            ConflictingRecord: ``event_id`` was already used for a different decision.
             LogUnavailable: the log cannot be written; nothing was served.
         """
         ctx = context if isinstance(context, Context) else Context.from_mapping(context)
+        check_id("title_id", title_id, 200)
         if event_id is None:
             event_id = uuid.uuid4().hex
-        elif not isinstance(event_id, str) or not 0 < len(event_id) <= 64:
-            raise InvalidContext(f"event_id must be a string of 1-64 characters: {event_id!r}")
+        else:
+            check_id("event_id", event_id, 64)
         self._reload()
         policy, version = self.policy_, self.policy_version
         logged_context = ctx.as_json()
@@ -153,11 +172,10 @@ class ArtworkChooser:
             )
 
         try:
-            logged = self._writer.serve(title_id, decide)
+            with log_errors():
+                logged = self._writer.serve(title_id, decide)
         except NoActiveArtwork:
             raise self._nothing_to_choose(title_id) from None
-        except storage.DatabaseUnavailable as exc:
-            raise LogUnavailable(f"decision not served: {exc}") from exc
         return Decision(
             event_id=logged.event_id,
             title_id=title_id,
@@ -169,28 +187,25 @@ class ArtworkChooser:
         )
 
     def _nothing_to_choose(self, title_id: str) -> Exception:
-        with self._sessions() as session:
-            known = storage.title_exists(session, title_id)
+        with log_errors():
+            known = self._log.title_exists(title_id)
         if not known:
             return UnknownTitle(f"title {title_id!r} is not registered; register it first")
         return NoActiveArtwork(f"title {title_id!r} has no active artwork to choose from")
 
-    def reward(self, event_id: str, value: float) -> RewardReceipt:
+    def reward(self, event_id: str, value: float) -> storage.RewardReceipt:
         """Record the reward for a decision: click = 1, no click = 0 (or anything in [0, 1]).
 
         Idempotent: the same reward sent again changes nothing.
 
         Raises:
-            InvalidReward, UnknownEvent, ConflictingRecord.
+            InvalidReward: a value outside [0, 1] or not a number, or a malformed event id.
+            UnknownEvent: no decision has this event id.
+            ConflictingRecord: a different reward was already recorded for it.
             LogUnavailable: the log cannot be written.
         """
-        try:
-            with self._sessions.begin() as session:
-                return storage.record_reward(session, event_id, value, now=self.clock())
-        except storage.StorageError:
-            raise
-        except Exception as exc:
-            raise LogUnavailable(f"reward not recorded: {exc}") from exc
+        with log_errors(bad_input=InvalidReward):
+            return self._log.record_reward(event_id, value, now=self.clock())
 
     def explain(
         self, title_id: str, context: Context | Mapping[str, Any], top: int = 5
@@ -198,8 +213,10 @@ class ArtworkChooser:
         """Each active artwork's probability and score for this context, with the features
         that contributed most, from VW's audit. Nothing is logged."""
         ctx = context if isinstance(context, Context) else Context.from_mapping(context)
+        check_id("title_id", title_id, 200)
         self._reload()
-        artworks = self._writer.active_artworks(title_id)
+        with log_errors():
+            artworks = self._writer.active_artworks(title_id)
         if not artworks:
             raise self._nothing_to_choose(title_id)
         arms = [Arm(a.id, a.features) for a in artworks]
@@ -212,7 +229,6 @@ class ArtworkChooser:
         ]
 
     def close(self) -> None:
-        self._writer.close()
         self._resources.close()
 
     def __enter__(self) -> ArtworkChooser:

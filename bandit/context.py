@@ -18,20 +18,51 @@ MAX_FEATURES = 64
 MAX_NAME = 64
 MAX_TEXT = 256
 MAX_LIST = 32
+#: Largest magnitude of a numeric feature. VW keeps values as float32; past this they only
+#: swamp every other feature, and a huge int (10**400) is not a float at all.
+MAX_ABS_NUMBER = 1e12
+
+
+def check_id(what: str, value: object, max_length: int) -> str:
+    """``value`` if it is a string of 1 to ``max_length`` storable characters (valid Unicode,
+    no NUL, no control characters), else InvalidContext."""
+    if not isinstance(value, str):
+        raise InvalidContext(f"{what} must be a string, got {type(value).__name__}")
+    if not 0 < len(value) <= max_length:
+        raise InvalidContext(f"{what} must be 1-{max_length} characters, got {len(value)}")
+    _check_text(what, value)
+    return value
+
+
+def _check_text(what: str, value: str) -> None:
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise InvalidContext(f"{what} contains a control character (NUL or similar)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidContext(f"{what} is not valid Unicode (it has a lone surrogate)") from None
 
 
 def _check_value(name: str, value: object) -> FeatureValue:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        if not math.isfinite(float(value)):
-            raise InvalidContext(f"context feature {name!r} is not finite: {value!r}")
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number) or abs(number) > MAX_ABS_NUMBER:
+            raise InvalidContext(
+                f"context feature {name!r} must be a finite number within"
+                f" ±{MAX_ABS_NUMBER:g}, got {str(value)[:40]}"
+            )
         return value
     if isinstance(value, str):
         if len(value) > MAX_TEXT:
             raise InvalidContext(
                 f"context feature {name!r} is {len(value)} characters; the limit is {MAX_TEXT}"
             )
+        _check_text(f"context feature {name!r}", value)
         return value
     if isinstance(value, Sequence):
         items = tuple(value)
@@ -64,7 +95,10 @@ class Context:
 
     def __post_init__(self) -> None:
         if not isinstance(self.segment, str) or not 0 < len(self.segment) <= MAX_TEXT:
-            raise InvalidContext(f"segment must be a non-empty string, got {self.segment!r}")
+            raise InvalidContext(
+                f"segment must be a string of 1-{MAX_TEXT} characters, got {self.segment!r:.80}"
+            )
+        _check_text("segment", self.segment)
         if not isinstance(self.features, Mapping):
             raise InvalidContext("context features must be a mapping of name -> value")
         if len(self.features) > MAX_FEATURES:
@@ -76,8 +110,9 @@ class Context:
             if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
                 raise InvalidContext(
                     f"context feature names must be strings of 1-{MAX_NAME} characters,"
-                    f" got {name!r}"
+                    f" got {name!r:.80}"
                 )
+            _check_text("a context feature name", name)
             if name == "segment":
                 raise InvalidContext("'segment' is a field of Context, not a feature")
             checked[name] = _check_value(name, value)

@@ -1,4 +1,26 @@
-"""Errors raised by the bandit package. `BanditError` is the root; messages say how to fix."""
+"""Errors raised by the bandit package. `BanditError` is the root; messages say how to fix.
+
+Everything the chooser, the learner and replay raise is one of these; errors of the log
+underneath (`storage`) are re-rooted here by `bandit.log_boundary`, so ``except BanditError``
+catches all a user can cause.
+
+=====================  ==========================================================================
+error                  cause
+=====================  ==========================================================================
+InvalidContext         a malformed ``choose`` request: context, title id or event id
+InvalidReward          a reward outside [0, 1], not a number, or for a malformed event id
+UnknownEvent           a reward for an event id that was never logged
+ConflictingRecord      an event id reused for a different decision, or a second, different reward
+UnknownTitle           a title that was never registered
+NoActiveArtwork        a title whose artworks are all retired
+InvalidPolicyArgs      policy settings outside what the policy (or Vowpal Wabbit) accepts
+CorruptModel           a checkpoint that cannot be verified or loaded
+CheckpointNotFound     no checkpoint with that version
+InvalidLogUrl          a log URL that is malformed or of an unsupported database
+LogNotFound            no log at that URL (and nothing asked to create one)
+LogUnavailable         the log cannot be reached, went away, is full, deleted or damaged
+=====================  ==========================================================================
+"""
 
 from __future__ import annotations
 
@@ -8,7 +30,20 @@ class BanditError(Exception):
 
 
 class InvalidContext(BanditError, ValueError):
-    """A context that is not a flat mapping of named, bounded features."""
+    """A malformed ``choose`` request: a context that is not a flat mapping of named, bounded
+    features, or a title id or event id that is not a short, storable string."""
+
+
+class InvalidReward(BanditError, ValueError):
+    """A reward that is not a finite number in [0, 1], or names a malformed event id."""
+
+
+class UnknownEvent(BanditError, LookupError):
+    """A reward named an event id that has no logged decision."""
+
+
+class ConflictingRecord(BanditError):
+    """The same id was sent twice with different content; the first one stays."""
 
 
 class UnknownTitle(BanditError, LookupError):
@@ -24,7 +59,19 @@ class InvalidPolicyArgs(BanditError, ValueError):
 
 
 class CorruptModel(BanditError):
-    """A checkpoint's model could not be loaded."""
+    """A checkpoint's model could not be verified or loaded."""
+
+
+class CheckpointNotFound(BanditError, LookupError):
+    """No checkpoint has the requested version."""
+
+
+class InvalidLogUrl(BanditError, ValueError):
+    """A log URL that is malformed, names an unsupported database, or lacks its driver."""
+
+
+class LogNotFound(BanditError):
+    """There is no log at that URL; create one first."""
 
 
 class LogUnavailable(BanditError):

@@ -86,7 +86,7 @@ def explain_vw(
     policy: VWPolicy, context: Context, arms: Sequence[Arm], top: int = 5
 ) -> list[ArtworkExplanation]:
     pmf = policy.probabilities(context, arms)
-    workspace = load_workspace(policy.save(), "--audit")
+    workspace = load_workspace(policy.save(), audit=True)
     try:
         lines = vw_text.example(context, [vw_text.action_features(a) for a in arms])
         with _captured_stdout() as captured:

@@ -8,6 +8,11 @@ checkpoints the model with its cursor in one transaction, so each event is learn
    UNIQUE, so of two racing learners one wins; the other reloads the new head and retries.
    A crash before the commit loses nothing: the next run replays the same batch from the
    same model.
+
+A head checkpoint marked bad (``thumbnail-bandit checkpoints mark-bad N``) is not built on:
+the next checkpoint still follows it in the chain (so the UNIQUE parent keeps racing learners
+apart), but starts from the newest good model and its cursor. A head that is corrupt and not
+marked is refused with `CorruptModel`, naming it.
 """
 
 from __future__ import annotations
@@ -17,18 +22,21 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from sqlalchemy import Engine
+from pathlib import Path
 
 import storage
 from bandit.context import Context
-from bandit.errors import InvalidContext
+from bandit.errors import CorruptModel, InvalidContext
+from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import restore_policy
 from bandit.policies.vw import VWPolicy
 from bandit.records import Arm, LearningExample
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called with (examples learned so far, examples to learn in this run)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,60 +54,89 @@ class LearnReport:
     """Times another learner won the race and this one retried."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Start:
+    policy: Policy
+    parent: int
+    """The head checkpoint's version: the parent of the next one."""
+    cursor: int
+    """The last sequence number the starting model has learned."""
+
+
 class Learner:
     """Learn from the log into checkpoints.
 
     Args:
-        log: database URL or engine.
+        log: a `storage.Log`, or the URL of an existing log.
         policy_factory: builds the policy to start from when the log has no checkpoint yet.
         batch_size: joined examples read per transaction.
+        restart: ignore the models already in the log: the first checkpoint of this learner
+            is ``policy_factory()`` trained on the whole joined log from the start.
         clock: time source for joining (tests inject one).
         after_learn: test hook, called after learning and before checkpointing.
     """
 
     def __init__(
         self,
-        log: str | Engine,
+        log: str | Path | storage.Log,
         policy_factory: Callable[[], Policy] = VWPolicy,
         *,
         batch_size: int = 5_000,
         max_retries: int = 5,
+        restart: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         after_learn: Callable[[], None] | None = None,
     ) -> None:
         self.policy_factory = policy_factory
         self.batch_size = batch_size
         self.max_retries = max_retries
+        self.restart = restart
         self.clock = clock
         self.after_learn = after_learn
-        self._resources = ExitStack()  # disposes the engine only if it opened it
-        self._engine = self._resources.enter_context(storage.using_log(log))
-        self._sessions = storage.session_factory(self._engine)
+        self._resources = ExitStack()  # closes the log only if it opened it
+        with log_errors():
+            self._log = self._resources.enter_context(storage.using_log(log))
 
     def join(self) -> int:
         """Join every matured decision; returns how many."""
-        total = 0
-        while True:
-            with self._sessions.begin() as session:
-                joined = storage.join_matured(session, now=self.clock())
-            total += joined
-            if joined < storage.join.JOIN_BATCH:
-                return total
+        with log_errors():
+            return self._log.join_matured(now=self.clock())
 
-    def _head(self) -> tuple[Policy, int, int]:
-        with self._sessions() as session:
-            checkpoint = storage.head_checkpoint(session)
-        if checkpoint is None:
-            return self.policy_factory(), 0, 0
-        policy = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
-        return policy, checkpoint.version, checkpoint.last_seq
+    def head_policy(self) -> tuple[str, str] | None:
+        """The (name, arguments) of the policy the head checkpoint holds; None if none."""
+        with log_errors():
+            head = self._log.head_checkpoint()
+        return None if head is None else (head.policy, head.args)
+
+    def _load(self, version: int) -> tuple[Policy, int]:
+        hint = (
+            f"mark it bad (`thumbnail-bandit checkpoints mark-bad {version} --db URL`) and the"
+            " learner rebuilds from the good checkpoint before it"
+        )
+        try:
+            checkpoint = self._log.checkpoint(version)
+            return restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model), (
+                checkpoint.last_seq
+            )
+        except (storage.CorruptCheckpoint, CorruptModel) as exc:
+            raise CorruptModel(f"will not build on checkpoint {version}: {exc}; {hint}") from exc
+
+    def _start(self) -> _Start:
+        infos = self._log.checkpoints()
+        if not infos:
+            return _Start(self.policy_factory(), 0, 0)
+        head = infos[0].version
+        if self.restart:
+            return _Start(self.policy_factory(), head, 0)
+        good = next((i.version for i in infos if i.bad_reason is None), None)
+        if good is None:
+            return _Start(self.policy_factory(), head, 0)
+        policy, cursor = self._load(good)
+        return _Start(policy, head, cursor)
 
     def _examples(self, after: int) -> tuple[list[LearningExample], int, int]:
-        with self._sessions() as session:
-            rows = storage.read_joined(session, after, limit=self.batch_size)
-            artworks = storage.artworks_by_id(
-                session, {aid for row in rows for aid in row.candidate_ids}
-            )
+        rows = self._log.joined(after, limit=self.batch_size)
+        artworks = self._log.artworks_by_id({aid for row in rows for aid in row.candidate_ids})
         examples, skipped = [], 0
         for row in rows:
             try:
@@ -114,35 +151,56 @@ class Learner:
             )
         return examples, skipped, (rows[-1].seq if rows else after)
 
-    def run_once(self) -> LearnReport:
-        """Join, then learn everything joined so far into new checkpoints."""
+    def run_once(self, progress: Progress | None = None) -> LearnReport:
+        """Join, then learn everything joined so far into new checkpoints.
+
+        Raises:
+            CorruptModel: the head checkpoint does not verify or load (and is not marked bad).
+            LogUnavailable: the log cannot be read or written.
+        """
+        with log_errors():
+            return self._run_once(progress)
+
+    def _run_once(self, progress: Progress | None) -> LearnReport:
         joined = self.join()
         learned = skipped = conflicts = 0
+        total: int | None = None
         while True:
-            policy, version, cursor = self._head()
-            examples, skipped_now, last = self._examples(cursor)
-            if last == cursor:
-                return LearnReport(joined, learned, skipped, version, cursor, conflicts)
-            policy.learn(examples)
+            start = self._start()
+            if total is None:
+                total = max(0, self._log.last_joined_seq() - start.cursor)
+            examples, skipped_now, last = self._examples(start.cursor)
+            if last == start.cursor and not (self.restart and start.parent):
+                return LearnReport(joined, learned, skipped, start.parent, start.cursor, conflicts)
+            start.policy.learn(examples)
             if self.after_learn is not None:
                 self.after_learn()
             try:
-                with self._sessions.begin() as session:
-                    storage.write_checkpoint(
-                        session,
-                        parent_version=version,
-                        policy=policy.name,
-                        args=policy.describe_args(),
-                        model=policy.save(),
-                        last_seq=last,
-                    )
+                checkpoint = self._log.write_checkpoint(
+                    parent_version=start.parent,
+                    policy=start.policy.name,
+                    args=start.policy.describe_args(),
+                    model=start.policy.save(),
+                    last_seq=last,
+                )
             except storage.CheckpointConflict:
                 conflicts += 1
                 if conflicts > self.max_retries:
                     raise
                 continue  # another learner moved the head: start again from it
+            self.restart = False  # the fresh model is in the log now; build on it
             learned += len(examples)
             skipped += skipped_now
+            if progress is not None:
+                progress(learned + skipped, total)
+            if last == start.cursor:  # a restart over an empty log: one checkpoint, done
+                return LearnReport(joined, learned, skipped, checkpoint.version, last, conflicts)
 
     def close(self) -> None:
         self._resources.close()
+
+    def __enter__(self) -> Learner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -19,6 +19,7 @@ from vowpalwabbit import Workspace
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit
 from scratch_postgres import scratch_schema
+from sqlalchemy.orm import sessionmaker
 
 from bandit import Arm, ArtworkChooser, Context, Learner, VWPolicy, vw_text
 from storage import (
@@ -26,7 +27,6 @@ from storage import (
     open_log,
     register_artworks,
     register_title,
-    session_factory,
 )
 
 N = 5_000
@@ -42,8 +42,9 @@ def _users(n: int) -> list[Context]:
 
 
 def _catalog(url: str) -> list[Arm]:
-    engine = open_log(url)
-    with session_factory(engine).begin() as s:
+    log = open_log(url, create=True)
+    engine = log.engine
+    with sessionmaker(engine).begin() as s:
         register_title(s, "t")
         artworks = register_artworks(
             s,
@@ -63,7 +64,7 @@ def _catalog(url: str) -> list[Arm]:
                 for i in range(ACTIONS)
             ],
         )
-    engine.dispose()
+    log.close()
     return [Arm(a.id, a.features) for a in artworks]
 
 
@@ -131,14 +132,14 @@ def bench_choose(backend: str, url: str, users: list[Context], raw_p50: float) -
 
 
 def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
-    engine = open_log(url)
+    log = open_log(url, create=True)
     past = datetime.now(UTC) - timedelta(days=1)
-    chooser = ArtworkChooser(engine, clock=lambda: past)
+    chooser = ArtworkChooser(log, clock=lambda: past)
     for i in range(LEARN_EVENTS):
         decision = chooser.choose("t", users[i % len(users)])
         if i % 10 == 0:
             chooser.reward(decision.event_id, 1.0)
-    learner = Learner(engine)
+    learner = Learner(log)
     start = time.perf_counter()
     report = learner.run_once()
     seconds = time.perf_counter() - start
@@ -162,7 +163,7 @@ def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
     start = time.perf_counter()
     policy.learn(examples)
     emit("learn.vw_only_events_per_s", LEARN_EVENTS / (time.perf_counter() - start), "events/s")
-    engine.dispose()
+    log.close()
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import insert
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit
 from scratch_postgres import scratch_schema
+from sqlalchemy.orm import sessionmaker
 
 from bandit import VWPolicy
 from bandit.replay import (
@@ -35,7 +36,6 @@ from storage import (
     open_log,
     register_artworks,
     register_title,
-    session_factory,
 )
 from storage.models import Base
 
@@ -79,8 +79,9 @@ def bench_million() -> None:
 
 
 def _fill(url: str, n: int) -> StaticTable:
-    engine = open_log(url)
-    with session_factory(engine).begin() as s:
+    log = open_log(url, create=True)
+    engine = log.engine
+    with sessionmaker(engine).begin() as s:
         register_title(s, "t")
         ids = [a.id for a in register_artworks(s, "t", [NewArtwork(f"{i}.jpg") for i in range(4)])]
     rng = np.random.default_rng(1)
@@ -107,14 +108,14 @@ def _fill(url: str, n: int) -> StaticTable:
             )
             if rng.random() < 0.05 * (chosen + 1):
                 rew.append({"event_id": f"e{i}", "value": 1.0, "received_at": t0, "late": False})
-        with session_factory(engine).begin() as s:
+        with sessionmaker(engine).begin() as s:
             s.execute(insert(decisions), rows)
             if rew:
                 s.execute(insert(rewards), rew)
-    with session_factory(engine).begin() as s:
+    with sessionmaker(engine).begin() as s:
         while join_matured(s, now=t0 + timedelta(days=1), limit=20_000):
             pass
-    engine.dispose()
+    log.close()
     return StaticTable({"a": {str(ids[3]): 1.0}, "*": {str(i): 0.25 for i in ids}})
 
 

@@ -26,14 +26,10 @@ from storage import (
     join_matured,
     open_log,
     read_joined,
-    record_decision,
-    record_decisions,
     register_artworks,
     register_title,
-    session_factory,
 )
 from storage.engine import Durability
-from storage.writer import DecisionWriter
 
 PER_COMMIT = 5_000
 BATCHED = 50_000
@@ -71,10 +67,10 @@ def _setup(sessions: sessionmaker[Session]) -> list[int]:
 
 
 def bench_log(backend: str, url: str, naive: float, durability: Durability = "normal") -> None:
-    engine = open_log(url, durability=durability)
-    sessions = session_factory(engine)
+    log = open_log(url, durability=durability, create=True)
+    sessions = sessionmaker(log.engine)
     ids = _setup(sessions)
-    writer = DecisionWriter(engine)
+    writer = log.writer()
     rows = _decisions("w", PER_COMMIT, ids)
     baseline = {"baseline_is": "naive sqlite3 per-row commit, default journal mode"}
     emit(
@@ -84,21 +80,6 @@ def bench_log(backend: str, url: str, naive: float, durability: Durability = "no
         naive,
         target=5_000 if backend == "sqlite" else None,
         path="DecisionWriter (the serving path)",
-        **baseline,
-    )
-    rows = _decisions("s", PER_COMMIT, ids)
-
-    def per_commit_session() -> None:
-        for d in rows:
-            with sessions.begin() as s:
-                record_decision(s, d)
-
-    emit(
-        f"{backend}.decisions_per_commit_session",
-        rate(PER_COMMIT, per_commit_session),
-        "decisions/s",
-        naive,
-        path="record_decision in a Session",
         **baseline,
     )
     many = _decisions("b", BATCHED, ids)
@@ -113,25 +94,8 @@ def bench_log(backend: str, url: str, naive: float, durability: Durability = "no
         path="DecisionWriter.write_many",
         **baseline,
     )
-    many = _decisions("x", BATCHED, ids)
-    batches = [many[start : start + BATCH] for start in range(0, BATCHED, BATCH)]
-
-    def batched_session() -> None:
-        for batch in batches:
-            with sessions.begin() as s:
-                record_decisions(s, batch)
-
-    emit(
-        f"{backend}.decisions_batched_session",
-        rate(BATCHED, batched_session),
-        "decisions/s",
-        naive,
-        batch=BATCH,
-        path="record_decisions in a Session",
-        **baseline,
-    )
     writer.close()
-    total = 2 * (PER_COMMIT + BATCHED)
+    total = PER_COMMIT + BATCHED
 
     def join_all() -> None:
         with sessions.begin() as s:
@@ -147,7 +111,7 @@ def bench_log(backend: str, url: str, naive: float, durability: Durability = "no
                 cursor = batch[-1].seq
 
     emit(f"{backend}.read_after_cursor", rate(total, read_all), "examples/s")
-    engine.dispose()
+    log.close()
 
 
 def naive_sqlite(path: Path) -> float:

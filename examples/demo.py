@@ -82,6 +82,18 @@ def extract(out: Path, db: str, n_titles: int, quiet: bool) -> None:
         raise SystemExit(f"extraction failed (exit {code})")
 
 
+def _next_run(log: storage.Log, seed: int) -> int:
+    """How many demo runs with this seed the log already holds (its event ids are taken)."""
+    run = 0
+    while True:
+        first = f"demo-{seed}-0" if not run else f"demo-{seed}-r{run}-0"
+        try:
+            log.decision(first)
+        except storage.UnknownEvent:
+            return run
+        run += 1
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     args = parse_args(argv)
     out: Path = args.out
@@ -89,29 +101,35 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         shutil.rmtree(out)  # the default log lives here: start clean
     out.mkdir(parents=True, exist_ok=True)
     db = args.db or f"sqlite:///{out / 'log.sqlite'}"
-    say = (lambda *a: None) if args.quiet else print
+
+    def say(*text: object) -> None:  # progress is a diagnostic: stderr, as in every command
+        if not args.quiet:
+            print(*text, file=sys.stderr)
 
     say("1/4 extracting candidate artwork ...")
     extract(out, db, args.titles, args.quiet)
-    engine = storage.open_log(db)
-    with storage.session_factory(engine)() as session:
-        catalog = {t: storage.active_artworks(session, t) for t in storage.list_titles(session)}
+    log = storage.open_log(db)
+    catalog = {t: log.artworks(t) for t in log.titles()}
     features = {a.id: a.features for arts in catalog.values() for a in arts}
     titles = sorted(catalog)
     say(f"    {sum(map(len, catalog.values()))} artworks for {len(titles)} titles")
 
     say("2/4 serving a simulated audience ...")
     audience, rng, clock = Audience(seed=args.seed), np.random.default_rng(args.seed), SimClock()
+    run = _next_run(log, args.seed)
+    if run:
+        say(f"    the log holds {run} earlier demo run(s) with seed {args.seed}: continuing it")
     chooser = ArtworkChooser(
-        engine, demo_policy(), reward_window=timedelta(minutes=1), reload_every_s=0, clock=clock
+        log, demo_policy(), reward_window=timedelta(minutes=1), reload_every_s=0, clock=clock
     )
-    learner = Learner(engine, demo_policy, clock=clock)
+    learner = Learner(log, demo_policy, clock=clock)
     curves: dict[str, list[float]] = {"learning policy": [], "uniform": [], "oracle": []}
     clicks = 0
     for i in tqdm(range(args.impressions), disable=True if args.quiet else None, unit="impression"):
         user = audience.user()
         title = titles[int(rng.integers(len(titles)))]
-        decision = chooser.choose(title, user, event_id=f"demo-{args.seed}-{i}")  # reproducible
+        event_id = f"demo-{args.seed}-{i}" if not run else f"demo-{args.seed}-r{run}-{i}"
+        decision = chooser.choose(title, user, event_id=event_id)  # reproducible
         truth = [audience.click_probability(user, features[a]) for a in decision.candidate_ids]
         curves["learning policy"].append(float(np.dot(decision.pmf, truth)))
         curves["uniform"].append(float(np.mean(truth)))
@@ -126,12 +144,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     learner.run_once()
 
     say("3/4 replay evaluation ...")
-    data = load_sql_log(engine)
-    targets = [parse_target(t, engine) for t in ("checkpoint:latest", "uniform", "thompson")]
+    data = load_sql_log(log)
+    targets = [parse_target(t, log) for t in ("checkpoint:latest", "uniform", "thompson")]
     estimates, _ = run_replay(data, targets, by_segment=True, bootstrap=200, seed=args.seed)
 
     say("4/4 writing the report ...")
-    chooser = ArtworkChooser(engine, reload_every_s=0, clock=clock)  # serves the newest checkpoint
+    chooser = ArtworkChooser(log, reload_every_s=0, clock=clock)  # serves the newest checkpoint
     preferences: dict[str, dict[str, list[Shown]]] = {}
     for taste in DEFAULT_TASTES:
         preferences[taste.segment] = {}
@@ -166,12 +184,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
             (f"replay SNIPS: {name}", f"{e.estimate:.2%} [{e.ci_low:.2%}, {e.ci_high:.2%}]")
             for name, e in snips.items()
         ],
-        ("log", db),
+        ("log", storage.redact(db)),
     ]
     window = max(1, min(1_000, args.impressions // 10))
     report = write_report(out, preferences, curves, estimates, summary, window)
     chooser.close()
-    engine.dispose()
+    log.close()
     if not args.quiet:
         width = max(len(k) for k, _ in summary)
         for key, value in summary:
@@ -181,4 +199,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main()
+    from bandit.cli.boundary import run_guarded
+
+    sys.exit(run_guarded(lambda: (main(), 0)[1]))

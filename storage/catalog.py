@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.errors import UnknownTitle
+from storage.errors import InvalidDecision, UnknownTitle
 from storage.models import ArtworkRow, TitleRow
-from storage.records import Artwork, NewArtwork
+from storage.records import Artwork, NewArtwork, check_text
 
 
 def _now() -> datetime:
@@ -19,8 +19,7 @@ def _now() -> datetime:
 
 def register_title(session: Session, title_id: str, name: str | None = None) -> None:
     """Add a title, or rename it if it exists. Does not commit."""
-    if not title_id or len(title_id) > 200:
-        raise ValueError(f"title id must be 1-200 characters, got {title_id!r}")
+    check_text("title id", title_id, 200)
     row = session.get(TitleRow, title_id)
     if row is None:
         session.add(TitleRow(id=title_id, name=name or title_id, created_at=_now()))
@@ -32,20 +31,37 @@ def register_title(session: Session, title_id: str, name: str | None = None) -> 
 def register_artworks(
     session: Session, title_id: str, artworks: Iterable[NewArtwork]
 ) -> list[Artwork]:
-    """Add artworks to a title, keyed by image path: a path registered again is updated and
-    made active again, so re-running extraction does not duplicate artwork. Does not commit."""
+    """Add artworks to a title. Does not commit.
+
+    An artwork is identified by its content hash when it has one, else by its image path. The
+    same picture registered again, from any path, updates that artwork (its path, features)
+    and makes it active again, so re-running extraction never duplicates artwork. An older
+    artwork whose path now holds a different picture is retired: its image is gone.
+    """
     if session.get(TitleRow, title_id) is None:
         raise UnknownTitle(f"title {title_id!r} is not registered; call register_title first")
-    existing = {
-        row.image_path: row
-        for row in session.scalars(select(ArtworkRow).where(ArtworkRow.title_id == title_id))
-    }
+    rows_now = list(session.scalars(select(ArtworkRow).where(ArtworkRow.title_id == title_id)))
+    by_hash = {row.content_sha256: row for row in rows_now if row.content_sha256}
+    by_path = {row.image_path: row for row in rows_now}
     rows = []
     for art in artworks:
-        row = existing.get(art.image_path)
+        if art.content_sha256 is not None:
+            row = by_hash.get(art.content_sha256)
+            if row is None:
+                row = by_path.get(art.image_path)
+                if row is not None and row.content_sha256 not in (None, art.content_sha256):
+                    row.status = "retired"  # the file at this path was overwritten
+                    row = None
+        else:
+            row = by_path.get(art.image_path)
         if row is None:
-            row = ArtworkRow(title_id=title_id, image_path=art.image_path, created_at=_now())
+            row = ArtworkRow(title_id=title_id, created_at=_now())
             session.add(row)
+        row.image_path = art.image_path
+        row.content_sha256 = art.content_sha256 or row.content_sha256
+        by_path[art.image_path] = row
+        if row.content_sha256:
+            by_hash[row.content_sha256] = row
         row.frame_index = art.frame_index
         row.timestamp_s = art.timestamp_s
         row.features = {k: float(v) for k, v in art.features.items()}
@@ -57,9 +73,32 @@ def register_artworks(
 
 def retire_artworks(session: Session, artwork_ids: Sequence[int]) -> None:
     """Stop serving these artworks. Their rows stay: logged decisions refer to them."""
-    session.execute(
-        update(ArtworkRow).where(ArtworkRow.id.in_(artwork_ids)).values(status="retired")
+    set_artwork_status(session, artwork_ids, "retired")
+
+
+def set_artwork_status(session: Session, artwork_ids: Sequence[int], status: str) -> int:
+    """Retire (``retired``) or restore (``active``) artworks; returns how many exist.
+
+    Raises:
+        InvalidDecision: an unknown status.
+    """
+    if status not in ("active", "retired"):
+        raise InvalidDecision(f"artwork status must be 'active' or 'retired', not {status!r}")
+    result = session.execute(
+        update(ArtworkRow)
+        .where(ArtworkRow.id.in_(list(artwork_ids)))
+        .values(status=status)
+        .returning(ArtworkRow.id)
     )
+    return len(result.all())
+
+
+def title_artworks(session: Session, title_id: str) -> list[Artwork]:
+    """All of a title's artworks, active and retired, in id order."""
+    if session.get(TitleRow, title_id) is None:
+        raise UnknownTitle(f"title {title_id!r} is not registered")
+    query = select(ArtworkRow).where(ArtworkRow.title_id == title_id).order_by(ArtworkRow.id)
+    return [_to_record(row) for row in session.scalars(query)]
 
 
 def title_exists(session: Session, title_id: str) -> bool:
@@ -98,4 +137,5 @@ def _to_record(row: ArtworkRow) -> Artwork:
         frame_index=row.frame_index,
         features=dict(row.features),
         status=row.status,
+        content_sha256=row.content_sha256,
     )

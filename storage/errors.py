@@ -1,4 +1,27 @@
-"""Errors raised by the storage package. `StorageError` is the root; messages say how to fix."""
+"""Errors raised by the storage package. `StorageError` is the root; messages say how to fix.
+
+Every driver error is turned into one of these in one place, `storage.driver_errors`, so no
+caller needs ``except Exception``:
+
+========================  =====================================================================
+error                     what the user did, or what happened
+========================  =====================================================================
+InvalidLogUrl             a URL that is malformed, of an unsupported database, or whose driver
+                          is missing
+LogNotFound               a read-only command was pointed at a log that does not exist
+DatabaseUnavailable       the database cannot be reached, went away, is full, deleted or damaged
+SchemaVersionError        the database's schema is unknown to this version
+UnknownTitle              a title id that was never registered
+UnknownEvent              a reward or look-up for an event id with no decision
+InvalidDecision           a decision or artwork that would corrupt the log
+InvalidReward             a reward that is not a finite number in [0, 1]
+RejectedValue             a value the database itself refused (NUL byte, out of range)
+ConflictingRecord         the same id sent twice with different content
+CheckpointConflict        another learner extended the same checkpoint first
+CheckpointNotFound        no checkpoint with that version
+CorruptCheckpoint         a checkpoint whose bytes, digest or signature do not verify
+========================  =====================================================================
+"""
 
 from __future__ import annotations
 
@@ -7,19 +30,29 @@ class StorageError(Exception):
     """Root of every error the storage package raises."""
 
 
+class InvalidLogUrl(StorageError, ValueError):
+    """The log URL is malformed, names a database other than SQLite or PostgreSQL, or its
+    driver is not installed."""
+
+
+class LogNotFound(StorageError):
+    """There is no log at this URL, and the caller asked to open one, not to create one."""
+
+
 class DatabaseUnavailable(StorageError):
-    """The database could not be reached or went away mid-call."""
+    """The database could not be reached, went away mid-call, is full, or its file was
+    deleted, replaced or damaged. Nothing was written."""
 
 
 class SchemaVersionError(StorageError):
     """The database holds a schema this version of thumbnail-bandit does not know."""
 
 
-class UnknownTitle(StorageError):
+class UnknownTitle(StorageError, LookupError):
     """A title id that was never registered."""
 
 
-class UnknownEvent(StorageError):
+class UnknownEvent(StorageError, LookupError):
     """A reward or lookup named an event id that has no decision."""
 
 
@@ -28,7 +61,11 @@ class InvalidDecision(StorageError, ValueError):
 
 
 class InvalidReward(StorageError, ValueError):
-    """A reward that is NaN, infinite or outside [0, 1]."""
+    """A reward that is NaN, infinite or outside [0, 1], or names a malformed event id."""
+
+
+class RejectedValue(StorageError, ValueError):
+    """The database refused a value (a NUL character, a number out of its range)."""
 
 
 class ConflictingRecord(StorageError):
@@ -39,5 +76,9 @@ class CheckpointConflict(StorageError):
     """Another learner committed on the same parent first; reload the head and retry."""
 
 
+class CheckpointNotFound(StorageError, LookupError):
+    """No checkpoint has the requested version."""
+
+
 class CorruptCheckpoint(StorageError):
-    """A checkpoint's model bytes do not match their recorded sha256."""
+    """A checkpoint whose model bytes, digest or signature do not verify."""

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import is_postgresql, take_join_lock
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
+from storage.queries import joined_examples
 from storage.records import JoinedExample
 
 #: Rows per join transaction: big enough to amortise the commit, small enough to keep the
@@ -62,45 +63,7 @@ def join_matured(session: Session, *, now: datetime | None = None, limit: int = 
 
 def read_joined(session: Session, after_seq: int, limit: int = 10_000) -> list[JoinedExample]:
     """The joined examples with ``seq > after_seq``, in order, at most ``limit`` of them."""
-    # Plain columns, not ORM entities: no identity map for rows that are read once (~3x faster).
-    j, d = JoinedExampleRow, DecisionRow
-    query = (
-        select(
-            j.seq,
-            d.event_id,
-            d.title_id,
-            d.context,
-            d.candidate_ids,
-            d.pmf,
-            d.artwork_id,
-            d.probability,
-            d.policy_version,
-            d.created_at,
-            j.reward,
-            j.rewarded,
-        )
-        .join(d, d.event_id == j.event_id)
-        .where(j.seq > after_seq)
-        .order_by(j.seq)
-        .limit(limit)
-    )
-    return [
-        JoinedExample(
-            seq=row.seq,
-            event_id=row.event_id,
-            title_id=row.title_id,
-            context=row.context,
-            candidate_ids=tuple(row.candidate_ids),
-            pmf=tuple(row.pmf),
-            artwork_id=row.artwork_id,
-            probability=row.probability,
-            policy_version=row.policy_version,
-            created_at=row.created_at,
-            reward=row.reward,
-            rewarded=row.rewarded,
-        )
-        for row in session.execute(query)
-    ]
+    return joined_examples(session, after_seq, limit)
 
 
 def last_joined_seq(session: Session) -> int:

@@ -1,51 +1,289 @@
-"""`open_log`: the usual way in. An engine at head, plus a session factory that callers own."""
+"""`Log`: the one face of a decision log. ``with open_log(url) as log:`` is the way in.
+
+A `Log` owns the engine (and with it the mapping of driver errors to `storage` errors), the
+single way decisions are written (`DecisionWriter`), and typed queries that return records.
+Callers outside `storage` need neither its ORM models nor SQL.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import schema
-from storage.engine import Durability, create_log_engine
+from storage import catalog, checkpoints, join, rewards, schema
+from storage.engine import (
+    HOW_TO_CREATE,
+    Durability,
+    create_log_engine,
+    redact,
+    verify_sqlite_integrity,
+)
+from storage.errors import LogNotFound, StorageError
+from storage.queries import JoinedFilter, decision_for_event, joined_examples, replay_sums
+from storage.records import (
+    Artwork,
+    Checkpoint,
+    JoinedExample,
+    LoggedDecision,
+    NewArtwork,
+    NewDecision,
+    ReplaySums,
+    RewardReceipt,
+)
+from storage.writer import DecisionWriter
+
+#: Where an operator's checkpoint signing key comes from when the caller passes none.
+CHECKPOINT_KEY_ENV = "THUMBNAIL_BANDIT_CHECKPOINT_KEY"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointInfo:
+    """A checkpoint's version and whether it was marked bad (no model bytes)."""
+
+    version: int
+    bad_reason: str | None
+
+
+class Log:
+    """An open decision log. Made by `open_log`; close it (or use ``with``) when done.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "log.sqlite"
+    >>> with open_log(path, create=True) as log:
+    ...     [a.id for a in log.register("bunny", [NewArtwork("a.jpg"), NewArtwork("b.jpg")])]
+    [1, 2]
+    """
+
+    def __init__(self, engine: Engine, url: str, checkpoint_key: bytes | None = None) -> None:
+        self.engine = engine
+        self.url = url
+        """The log's URL, with any password hidden: safe to print."""
+        self._checkpoint_key = checkpoint_key
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # --- sessions: the caller owns them; these hand one out ------------------------------
+
+    def session(self) -> Session:
+        """A session for reads (the caller closes it)."""
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in a transaction that commits at the end of the block (rolls back on error)."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def signs_checkpoints(self) -> bool:
+        return self._checkpoint_key is not None
+
+    # --- catalogue ---------------------------------------------------------------------
+
+    def register(
+        self, title_id: str, artworks: Sequence[NewArtwork], name: str | None = None
+    ) -> list[Artwork]:
+        """Register a title and its artworks in one transaction: all of them or none."""
+        with self.transaction() as s:
+            catalog.register_title(s, title_id, name)
+            return catalog.register_artworks(s, title_id, artworks)
+
+    def titles(self) -> list[str]:
+        with self.session() as s:
+            return catalog.list_titles(s)
+
+    def title_exists(self, title_id: str) -> bool:
+        with self.session() as s:
+            return catalog.title_exists(s, title_id)
+
+    def artworks(self, title_id: str, *, active_only: bool = True) -> list[Artwork]:
+        """A title's artworks in id order (the order candidates are offered in)."""
+        with self.session() as s:
+            if active_only:
+                return catalog.active_artworks(s, title_id)
+            return catalog.title_artworks(s, title_id)
+
+    def artworks_by_id(self, artwork_ids: Sequence[int] | set[int]) -> dict[int, Artwork]:
+        with self.session() as s:
+            return catalog.artworks_by_id(s, artwork_ids)
+
+    def set_artwork_status(self, artwork_ids: Sequence[int], status: str) -> int:
+        """Retire (``retired``) or restore (``active``) artworks; returns how many exist."""
+        with self.transaction() as s:
+            return catalog.set_artwork_status(s, artwork_ids, status)
+
+    # --- decisions and rewards ----------------------------------------------------------
+
+    def writer(self) -> DecisionWriter:
+        """The decision-write path, on a connection of its own (one per serving thread)."""
+        return DecisionWriter(self.engine)
+
+    def record_decisions(self, decisions: Sequence[NewDecision]) -> int:
+        """Log decisions in one commit through `DecisionWriter`; returns how many were new."""
+        writer = self.writer()
+        try:
+            return writer.write_many(decisions)
+        finally:
+            writer.close()
+
+    def decision(self, event_id: str) -> LoggedDecision:
+        """One logged decision. Raises UnknownEvent."""
+        with self.session() as s:
+            return decision_for_event(s, event_id)
+
+    def record_reward(
+        self, event_id: str, value: float, *, now: datetime | None = None
+    ) -> RewardReceipt:
+        """Store a reward (click = 1), idempotently; see `storage.record_reward`."""
+        with self.transaction() as s:
+            return rewards.record_reward(s, event_id, value, now=now)
+
+    # --- the join and the learning sequence ----------------------------------------------
+
+    def join_matured(self, now: datetime | None = None) -> int:
+        """Join every decision whose reward window has closed, in batches; returns how many."""
+        total = 0
+        while True:
+            with self.transaction() as s:
+                joined = join.join_matured(s, now=now or datetime.now(UTC))
+            total += joined
+            if joined < join.JOIN_BATCH:
+                return total
+
+    def last_joined_seq(self) -> int:
+        """The newest join sequence number, 0 before the first join."""
+        with self.session() as s:
+            return join.last_joined_seq(s)
+
+    def joined(
+        self, after_seq: int = 0, limit: int | None = None, where: JoinedFilter | None = None
+    ) -> list[JoinedExample]:
+        """Joined examples with ``seq > after_seq``, in sequence order."""
+        with self.session() as s:
+            return joined_examples(s, after_seq, limit, where)
+
+    def replay_sums(
+        self, table: dict[str, dict[str, float]], where: JoinedFilter | None = None
+    ) -> ReplaySums:
+        """IPS sums for a static (segment -> artwork -> probability) table, computed in SQL."""
+        with self.session() as s:
+            return replay_sums(s, table, where)
+
+    # --- checkpoints -------------------------------------------------------------------
+
+    def head_version(self) -> int:
+        with self.session() as s:
+            return checkpoints.head_version(s)
+
+    def head_checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint, verified (CorruptCheckpoint if it is not); None if none."""
+        with self.session() as s:
+            return checkpoints.head_checkpoint(s, self._checkpoint_key)
+
+    def checkpoint(self, version: int) -> Checkpoint:
+        """One checkpoint, verified. Raises CheckpointNotFound, CorruptCheckpoint."""
+        with self.session() as s:
+            return checkpoints.load_checkpoint(s, version, self._checkpoint_key)
+
+    def checkpoints(self) -> list[CheckpointInfo]:
+        """Every checkpoint's version and bad mark, newest first."""
+        with self.session() as s:
+            return [CheckpointInfo(v, r) for v, r in checkpoints.checkpoint_versions(s)]
+
+    def write_checkpoint(
+        self, *, parent_version: int, policy: str, args: str, model: bytes, last_seq: int
+    ) -> Checkpoint:
+        """Commit the checkpoint after ``parent_version``. Raises CheckpointConflict."""
+        with self.transaction() as s:
+            return checkpoints.write_checkpoint(
+                s,
+                parent_version=parent_version,
+                policy=policy,
+                args=args,
+                model=model,
+                last_seq=last_seq,
+                key=self._checkpoint_key,
+            )
+
+    def mark_checkpoint_bad(self, version: int, reason: str) -> None:
+        """Never serve or build on this checkpoint again. Raises CheckpointNotFound."""
+        with self.transaction() as s:
+            checkpoints.mark_checkpoint_bad(s, version, reason)
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Log:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Log({self.url!r})"
 
 
 def open_log(
-    url: str | Path, *, migrate: bool = True, durability: Durability = "normal", **kwargs: Any
-) -> Engine:
-    """Connect to the log at ``url`` and bring it to the head schema.
+    url: str | Path,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    durability: Durability = "normal",
+    checkpoint_key: str | bytes | None = None,
+    **kwargs: Any,
+) -> Log:
+    """Open the log at ``url`` (an SQLite path or URL, or a PostgreSQL URL).
 
-    With ``migrate=False`` the schema is only checked, for processes that must not run DDL.
+    Args:
+        create: make a new log if there is none (a new SQLite file, or the tables in an empty
+            PostgreSQL database). Without it a missing log is `LogNotFound`, so a typo in a
+            path is an error and not a new, empty log.
+        migrate: bring an existing log to the head schema; with False it is only checked.
+        durability: SQLite only; see `storage.engine.create_log_engine`.
+        checkpoint_key: sign checkpoints with this key and refuse any not signed with it
+            (default: the ``THUMBNAIL_BANDIT_CHECKPOINT_KEY`` environment variable, if set).
 
     Raises:
-        DatabaseUnavailable: nothing answers at ``url``.
-        SchemaVersionError: the database's schema is one this version does not know.
+        InvalidLogUrl, LogNotFound, DatabaseUnavailable, SchemaVersionError.
     """
-    engine = create_log_engine(url, durability=durability, **kwargs)
-    if migrate:
-        schema.upgrade(engine)
-    else:
-        schema.verify(engine)
-    return engine
+    engine = create_log_engine(url, durability=durability, create=create, **kwargs)
+    try:
+        verify_sqlite_integrity(engine)
+        if not create and schema.is_empty(engine):
+            raise LogNotFound(f"{redact(url)} holds no thumbnail-bandit log; {HOW_TO_CREATE}")
+        if migrate:
+            schema.upgrade(engine)
+        else:
+            schema.verify(engine)
+    except StorageError:
+        engine.dispose()
+        raise
+    key = checkpoint_key if checkpoint_key is not None else os.environ.get(CHECKPOINT_KEY_ENV)
+    key_bytes = key.encode() if isinstance(key, str) else key
+    return Log(engine, redact(url), key_bytes or None)
 
 
 @contextmanager
-def using_log(log: str | Path | Engine, *, migrate: bool = True, **kwargs: Any) -> Iterator[Engine]:
-    """The caller's engine as it is, or one opened from a URL for the block and disposed after."""
-    if isinstance(log, Engine):
+def using_log(log: str | Path | Log, *, migrate: bool = True, **kwargs: Any) -> Iterator[Log]:
+    """The caller's log as it is, or one opened from a URL for the block and closed after."""
+    if isinstance(log, Log):
         yield log
         return
-    engine = open_log(log, migrate=migrate, **kwargs)
+    opened = open_log(log, migrate=migrate, **kwargs)
     try:
-        yield engine
+        yield opened
     finally:
-        engine.dispose()
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded rows usable after commit (records are copied out anyway)."""
-    return sessionmaker(engine, expire_on_commit=False)
+        opened.close()

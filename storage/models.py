@@ -59,11 +59,16 @@ class TitleRow(Base):
 
 class ArtworkRow(Base):
     __tablename__ = "artworks"
-    __table_args__ = (UniqueConstraint("title_id", "image_path", name="uq_artworks_title_image"),)
+    # An artwork is its picture: the same bytes registered again from another path are the
+    # same artwork (rows from before migration 0002 have no hash and are matched by path).
+    __table_args__ = (
+        UniqueConstraint("title_id", "content_sha256", name="uq_artworks_title_content"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"), index=True)
     image_path: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
     frame_index: Mapped[int | None]
     timestamp_s: Mapped[float | None] = mapped_column(Double)
     features: Mapped[dict[str, Any]]
@@ -120,3 +125,9 @@ class CheckpointRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     last_seq: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
+    digest: Mapped[str | None] = mapped_column(String(64))
+    """sha256 over every field that rebuilds the policy (see storage.checkpoints)."""
+    signature: Mapped[str | None] = mapped_column(String(64))
+    """HMAC-SHA256 of the digest under the operator's key, when one is set."""
+    bad_reason: Mapped[str | None] = mapped_column(Text)
+    """Set when an operator or a chooser marked the checkpoint bad; it is then never served."""

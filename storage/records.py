@@ -15,11 +15,36 @@ from storage.errors import InvalidDecision, InvalidReward
 PMF_TOLERANCE = 1e-4
 
 
+def check_text(
+    what: str, value: object, max_length: int, error: type[Exception] = InvalidDecision
+) -> str:
+    """``value`` if it is a string of 1 to ``max_length`` characters that both databases can
+    store: valid Unicode (no lone surrogates) and no NUL character. Else raise ``error``."""
+    if not isinstance(value, str):
+        raise error(f"{what} must be a string, got {type(value).__name__}")
+    if not 0 < len(value) <= max_length:
+        raise error(f"{what} must be 1-{max_length} characters, got {len(value)}")
+    _check_storable(what, value, error)
+    return value
+
+
+def _check_storable(what: str, text: str, error: type[Exception]) -> None:
+    if "\x00" in text:
+        raise error(f"{what} contains a NUL character, which PostgreSQL cannot store")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise error(f"{what} is not valid Unicode (a lone surrogate)") from None
+
+
 def check_reward(value: float) -> float:
     """Return ``value`` as a float if it is a finite number in [0, 1], else raise InvalidReward."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidReward(f"reward must be a number in [0, 1], got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond float range, e.g. 10**400
+        raise InvalidReward(f"reward must be in [0, 1] (click = 1), got {value!r}") from None
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         raise InvalidReward(f"reward must be in [0, 1] (click = 1), got {value!r}")
     return value
@@ -27,9 +52,17 @@ def check_reward(value: float) -> float:
 
 def _to_json(what: str, value: object) -> str:
     try:
-        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise InvalidDecision(f"{what} is not JSON-serialisable: {exc}") from exc
+    _check_storable(what, text, InvalidDecision)
+    if "\\u0000" in text:  # how json.dumps writes a NUL inside a string
+        raise InvalidDecision(f"{what} contains a NUL character, which PostgreSQL cannot store")
+    return text
+
+
+def _is_sha256(text: object) -> bool:
+    return isinstance(text, str) and len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +77,15 @@ class NewArtwork:
     """Index of the source frame in the video."""
     features: Mapping[str, float] = field(default_factory=dict)
     """Named numeric features (the bandit's action features)."""
+    content_sha256: str | None = None
+    """sha256 of the image's bytes: the artwork's identity within its title. Registering the
+    same picture again, from any path, updates that artwork instead of adding another."""
 
     def __post_init__(self) -> None:
         if not self.image_path:
             raise InvalidDecision("artwork image_path must not be empty")
+        if self.content_sha256 is not None and not _is_sha256(self.content_sha256):
+            raise InvalidDecision(f"content_sha256 must be 64 hex digits: {self.content_sha256!r}")
         for name, value in self.features.items():
             if not isinstance(name, str) or not isinstance(value, (int, float)):
                 raise InvalidDecision(f"artwork feature {name!r}={value!r}: need str -> number")
@@ -67,6 +105,8 @@ class Artwork:
     features: Mapping[str, float]
     status: str
     """``active`` or ``retired``; only active artworks are served."""
+    content_sha256: str | None = None
+    """sha256 of the image's bytes, when it was registered with one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +137,9 @@ class NewDecision:
     exploration_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.event_id or len(self.event_id) > 64:
-            raise InvalidDecision(f"event_id must be 1-64 characters, got {self.event_id!r}")
+        check_text("event_id", self.event_id, 64)
+        check_text(f"{self.event_id}: title_id", self.title_id, 200)
+        check_text(f"{self.event_id}: policy_version", self.policy_version, 100)
         n = len(self.candidate_ids)
         if n == 0:
             raise InvalidDecision(f"{self.event_id}: a decision needs at least one candidate")
@@ -137,10 +178,13 @@ def same_decision(
     candidate_ids: Sequence[int],
     pmf: Sequence[float],
     policy_version: str,
+    context: Mapping[str, Any],
 ) -> bool:
-    """Whether a stored decision is ``d`` again (a retry), not another decision reusing its id."""
+    """Whether a stored decision is ``d`` again (a retry), not another decision reusing its id
+    (for another title, another user's context, or with another outcome)."""
     return (
         title_id == d.title_id
+        and context == json.loads(d.context_json)
         and artwork_id == d.artwork_id
         and list(candidate_ids) == list(d.candidate_ids)
         and policy_version == d.policy_version
@@ -188,6 +232,36 @@ class JoinedExample:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedDecision:
+    """A decision as read back from the log."""
+
+    event_id: str
+    title_id: str
+    context: Mapping[str, Any]
+    candidate_ids: tuple[int, ...]
+    pmf: tuple[float, ...]
+    artwork_id: int
+    probability: float
+    policy_version: str
+    created_at: datetime
+    reward_deadline: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaySums:
+    """The sums behind IPS and SNIPS for one target, computed by the database.
+
+    With w = target probability / logged propensity of the logged artwork, and r the reward.
+    """
+
+    n: int
+    sum_wr: float
+    sum_w: float
+    sum_ww: float
+    sum_wr2: float
+
+
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A learner checkpoint: the model and the cursor it has learned up to."""
 
@@ -203,3 +277,5 @@ class Checkpoint:
     last_seq: int
     """The last join sequence number this model has learned; resume after it."""
     created_at: datetime
+    bad_reason: str | None = None
+    """Why the checkpoint was marked bad; None for a good one. A bad one is never served."""

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates, is_postgresql
-from storage.errors import ConflictingRecord, UnknownEvent
+from storage.errors import ConflictingRecord, InvalidReward, UnknownEvent
 from storage.models import Base, DecisionRow, JoinedExampleRow, RewardRow
-from storage.records import RewardReceipt, check_reward
+from storage.records import RewardReceipt, check_reward, check_text
 
 _TABLE = Base.metadata.tables["rewards"]
 
@@ -24,10 +24,12 @@ def record_reward(
     or after the decision was joined, is stored with ``late=True`` and is never learned.
 
     Raises:
-        InvalidReward: NaN, infinite, or outside [0, 1].
+        InvalidReward: NaN, infinite, or outside [0, 1]; or an event id that is not a string
+            of 1-64 storable characters.
         UnknownEvent: no decision has this event id.
         ConflictingRecord: a different value was already recorded for this event.
     """
+    check_text("event id", event_id, 64, InvalidReward)
     value = check_reward(value)
     now = now or datetime.now(UTC)
     deadline_query = select(DecisionRow.reward_deadline).where(DecisionRow.event_id == event_id)

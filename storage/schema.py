@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from storage.errors import DatabaseUnavailable, SchemaVersionError
+from storage.errors import DatabaseUnavailable, SchemaVersionError, StorageError
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 # Any constant works; it only has to be the same in every process that migrates this database.
@@ -59,6 +59,12 @@ def _check_known(connection: Connection) -> str | None:
     return revision
 
 
+def is_empty(engine: Engine) -> bool:
+    """Whether the database has no thumbnail-bandit log yet (no migration ever ran)."""
+    with engine.connect() as conn:
+        return "alembic_version" not in set(inspect(conn).get_table_names())
+
+
 def upgrade(engine: Engine) -> None:
     """Migrate the database to head. Safe to call from several processes at once."""
     try:
@@ -68,8 +74,12 @@ def upgrade(engine: Engine) -> None:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
             if _check_known(conn) != head_revision():
                 command.upgrade(_alembic_config(conn), "head")
-    except DBAPIError as exc:
+    except DBAPIError as exc:  # not mapped by the engine: e.g. raised inside alembic
         raise DatabaseUnavailable(f"migrating the log failed: {exc.orig}") from exc
+    except StorageError as exc:
+        if isinstance(exc, SchemaVersionError):
+            raise
+        raise DatabaseUnavailable(f"migrating the log failed: {exc}") from exc
 
 
 def verify(engine: Engine) -> None:
@@ -78,6 +88,6 @@ def verify(engine: Engine) -> None:
         revision = _check_known(conn)
     if revision != head_revision():
         raise SchemaVersionError(
-            f"the database is at schema revision {revision!r}, not {head_revision()!r};"
-            " run storage.open_log(url) (it migrates) before using it"
+            f"the log is at schema revision {revision!r}, not {head_revision()!r}; open it"
+            " once with migrations on (any `thumbnail-bandit` command but replay does that)"
         )

@@ -16,16 +16,21 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage import driver_errors
+from storage.engine import check_same_file, sqlite_path
 from storage.errors import ConflictingRecord, DatabaseUnavailable, StorageError
 from storage.models import ArtworkRow, Base, DecisionRow
 from storage.records import Artwork, NewDecision, same_decision
 
 _DECISIONS = Base.metadata.tables["decisions"]
-_COMPARED = ("title_id", "artwork_id", "candidate_ids", "pmf", "policy_version")
+_COMPARED = ("title_id", "artwork_id", "candidate_ids", "pmf", "policy_version", "context")
 
 
 class DecisionWriter:
     """Log decisions on a connection of its own. Not thread-safe: one per serving thread.
+
+    This is the one way a decision is written: `storage.Log.record_decisions` and the chooser
+    both come here.
 
     >>> writer = DecisionWriter(engine)                        # doctest: +SKIP
     >>> writer.serve("title-1", lambda artworks: decide(artworks))  # doctest: +SKIP
@@ -37,6 +42,7 @@ class DecisionWriter:
         if dialect.name not in ("sqlite", "postgresql"):
             raise StorageError(f"the log supports SQLite and PostgreSQL, not {dialect.name}")
         self._sqlite = dialect.name == "sqlite"
+        self._path = sqlite_path(engine.url)
         insert = sqlite.insert if self._sqlite else postgresql.insert
         columns = [c.name for c in _DECISIONS.columns]
         self._insert = insert(_DECISIONS).values({c: bindparam(c) for c in columns})
@@ -90,7 +96,7 @@ class DecisionWriter:
         if self._conn is None:
             try:
                 self._conn = self.engine.raw_connection()
-            except Exception as exc:
+            except StorageError as exc:  # mapped by the engine's handle_error
                 raise DatabaseUnavailable(f"cannot connect to the log: {exc}") from exc
         conn = self._conn
         driver = conn.driver_connection
@@ -99,15 +105,19 @@ class DecisionWriter:
             if self._sqlite:
                 cursor.execute("BEGIN IMMEDIATE")
             result = work(cursor)
-            driver.commit() if not self._sqlite else cursor.execute("COMMIT")
+            if self._path is not None:
+                # Last thing before the commit: a commit into a deleted file would "succeed".
+                check_same_file(self._path, conn.info.get("file_id"))
+                cursor.execute("COMMIT")
+            else:
+                driver.commit()
             return result
         except BaseException as exc:
             broken = self._rollback()
-            if isinstance(exc, StorageError) or not _is_driver_error(exc):
+            mapped = driver_errors.translate(exc, disconnect=broken)
+            if mapped is None or mapped is exc:
                 raise
-            if broken:
-                raise DatabaseUnavailable(f"the log went away: {_first_line(exc)}") from exc
-            raise StorageError(f"the log refused a write: {_first_line(exc)}") from exc
+            raise mapped from exc
 
     def _rollback(self) -> bool:
         """Roll back; on a dead connection drop it so the next call reconnects. True if dead."""
@@ -219,10 +229,10 @@ class DecisionWriter:
 
 
 def _matches(row: Sequence[Any], d: NewDecision) -> bool:
-    title_id, artwork_id, candidate_ids, pmf, policy_version = row
+    title_id, artwork_id, candidate_ids, pmf, policy_version, context = row
     if isinstance(candidate_ids, str):  # SQLite hands back JSON text
-        candidate_ids, pmf = json.loads(candidate_ids), json.loads(pmf)
-    return same_decision(d, title_id, artwork_id, candidate_ids, pmf, policy_version)
+        candidate_ids, pmf, context = map(json.loads, (candidate_ids, pmf, context))
+    return same_decision(d, title_id, artwork_id, candidate_ids, pmf, policy_version, context)
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -232,13 +242,3 @@ def _naive_utc(value: datetime) -> datetime:
 def _sqlite_time(value: datetime) -> str:
     # The exact text SQLAlchemy's SQLite DateTime stores, so both paths write the same thing.
     return _naive_utc(value).isoformat(" ", "microseconds")
-
-
-def _is_driver_error(exc: BaseException) -> bool:
-    module = type(exc).__module__
-    return module.startswith(("sqlite3", "psycopg"))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import open_log, session_factory
+from storage import Log, open_log
 from storage.engine import normalise_url
 
 PG_URL_ENV = "THUMBNAIL_BANDIT_PG_URL"
@@ -59,12 +59,17 @@ def log_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def engine(log_url: str) -> Iterator[Engine]:
-    engine = open_log(log_url)
-    yield engine
-    engine.dispose()
+def log(log_url: str) -> Iterator[Log]:
+    """A new, empty log (created), closed after the test."""
+    with open_log(log_url, create=True) as opened:
+        yield opened
+
+
+@pytest.fixture
+def engine(log: Log) -> Engine:
+    return log.engine
 
 
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
+    return sessionmaker(engine, expire_on_commit=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import multiprocessing
 import queue
@@ -15,14 +16,17 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
 from thumbnails.errors import ThumbnailsError
 from thumbnails.inputs import expand_inputs
-from thumbnails.output import WrittenOutput, output_name, write_output
+from thumbnails.output import output_name, write_output
 from thumbnails.pipeline import analyse_video
+
+if TYPE_CHECKING:
+    from storage import Log
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,38 +36,35 @@ class Job:
     name: str
     top_k: int
     out: Path
-    db: str | None
     frame_step: int | None = None
 
 
-def _register(db: str, written: WrittenOutput, video: Path) -> None:
-    """Register the title and its artworks in one transaction: all of the video or none."""
-    from storage import NewArtwork, open_log, register_artworks, register_title, session_factory
+def register_manifest(log: Log, manifest: dict[str, Any]) -> None:
+    """Register one extracted video's title and artworks in one transaction: all or none.
 
-    engine = open_log(db)
-    try:
-        with session_factory(engine).begin() as session:
-            register_title(session, written.folder.name, video.name)
-            register_artworks(
-                session,
-                written.folder.name,
-                [
-                    NewArtwork(
-                        image_path=str(c.image.resolve()) if c.image else "",
-                        timestamp_s=c.timestamp_s,
-                        frame_index=c.frame_index,
-                        features=dict(c.features),
-                    )
-                    for c in written.candidates
-                ],
+    An artwork is identified by its image's content hash, so extracting the same video again,
+    into any folder, updates its artworks instead of adding copies.
+    """
+    from storage import NewArtwork
+
+    folder = Path(manifest["output"])
+    artworks = []
+    for c in manifest["candidates"]:
+        image = (folder / c["image"]).resolve()
+        artworks.append(
+            NewArtwork(
+                image_path=str(image),
+                timestamp_s=c["timestamp_s"],
+                frame_index=c["frame_index"],
+                features=c["features"],
+                content_sha256=hashlib.sha256(image.read_bytes()).hexdigest(),
             )
-    finally:
-        engine.dispose()
+        )
+    log.register(folder.name, artworks, name=Path(manifest["video"]).name)
 
 
 def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -> dict[str, Any]:
     """Extract one video; returns its manifest, or ``{"video", "error"}``. Never raises."""
-    from storage import StorageError
 
     def report(frames: int, total: int) -> None:
         if progress is not None:
@@ -72,12 +73,10 @@ def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -
     try:
         result = analyse_video(job.video, job.top_k, progress=report, frame_step=job.frame_step)
         written = write_output(result, job.out, job.name)
-        if job.db:
-            _register(job.db, written, job.video)
         manifest = dict(written.manifest)
         manifest["output"] = str(written.folder)
         return manifest
-    except (ThumbnailsError, StorageError) as exc:
+    except ThumbnailsError as exc:
         return {"video": str(job.video), "error": _reason(exc, job.video)}
     except Exception as exc:  # a bug must not cost the other videos their run
         return {"video": str(job.video), "error": f"internal error: {type(exc).__name__}: {exc}"}
@@ -129,10 +128,21 @@ class _Bars:
             bar.close()
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("thumbnail-bandit")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="thumbnails", description="Pull ranked, diverse candidate artwork out of videos."
     )
+    version = _version()
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version}")
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser(
         "extract",
@@ -141,10 +151,21 @@ def _parser() -> argparse.ArgumentParser:
         " manifest.json for each video. Exit status: 0 all went well, 1 some inputs failed,"
         " 2 usage error.",
     )
-    extract.add_argument("videos", nargs="+", metavar="VIDEO", help="files, directories or globs")
+    extract.add_argument(
+        "videos",
+        nargs="+",
+        metavar="VIDEO",
+        help="files, directories or globs ('dir/**/*.mp4'); directory searches never follow"
+        " symbolic links to directories (links to files are taken)",
+    )
+    extract.add_argument("--version", action="version", version=f"thumbnails {version}")
     extract.add_argument("--top-k", type=int, default=8, help="candidates per video (default 8)")
     extract.add_argument("--out", type=Path, required=True, help="output directory")
-    extract.add_argument("--db", help="register titles and artworks in this log (SQLAlchemy URL)")
+    extract.add_argument(
+        "--db",
+        help="register titles and artworks in this log (SQLite path or URL, PostgreSQL URL);"
+        " created if missing",
+    )
     extract.add_argument("--json", action="store_true", help="print a JSON array of manifests")
     extract.add_argument("--workers", type=int, default=1, help="videos processed in parallel")
     extract.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -170,14 +191,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[dict[str, Any]] = [{"video": e.path, "error": e.reason} for e in input_errors]
     for result in results:
         print(f"error: {result['video']}: {result['error']}", file=sys.stderr)
-    if args.db and videos:
-        from storage import StorageError, open_log
+    with contextlib.ExitStack() as resources:
+        log = None
+        if args.db and videos:
+            from storage import StorageError, open_log
 
-        try:
-            open_log(args.db).dispose()
-        except StorageError as exc:
-            print(f"error: --db: {exc}", file=sys.stderr)
-            return 1
+            try:
+                log = resources.enter_context(open_log(args.db, create=True))
+            except StorageError as exc:
+                print(f"error: --db: {exc}", file=sys.stderr)
+                return 1
+        return _extract_all(args, videos, results, log)
+
+
+def _extract_all(
+    args: argparse.Namespace, videos: list[Path], results: list[dict[str, Any]], log: Log | None
+) -> int:
+    from storage import StorageError
+
     names: set[str] = set()
     jobs = []
     for index, video in enumerate(videos):
@@ -186,9 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         while name in names:
             name, suffix = f"{output_name(video)}-{suffix}", suffix + 1
         names.add(name)
-        jobs.append(Job(index, video, name, args.top_k, args.out, args.db, args.frame_step))
+        jobs.append(Job(index, video, name, args.top_k, args.out, args.frame_step))
     bars = _Bars(jobs, enabled=not args.quiet and sys.stderr.isatty())
     for result in _run_all(jobs, args.workers, bars):
+        if log is not None and "error" not in result:
+            try:  # the driver alone writes to the log: one transaction per title
+                register_manifest(log, result)
+            except (StorageError, OSError) as exc:
+                result = {"video": result["video"], "error": f"--db: {exc}"}
         results.append(result)
         if "error" in result:
             print(f"error: {result['video']}: {result['error']}", file=sys.stderr)

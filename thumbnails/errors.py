@@ -25,5 +25,9 @@ class NoUsableFrames(VideoUnreadable):
     """Every frame failed the quality gate (black, white, blurred, flat or in a transition)."""
 
 
+class ImageUnreadable(VideoUnreadable):
+    """A still image that is missing, not an image, or too large."""
+
+
 class OutputError(ThumbnailsError):
     """The output folder could not be written."""

@@ -7,8 +7,10 @@ renamed into place, so an interrupted run never leaves a half-written folder beh
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -35,9 +37,33 @@ class WrittenOutput:
     """The candidates with their ``image`` set to the written file."""
 
 
+#: Longest folder name written (a title id is 200 characters at most; file systems allow 255).
+MAX_NAME = 100
+_UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
+
+
 def output_name(video: Path) -> str:
-    """The folder name for a video: its file name without the extension."""
-    return video.stem or video.name
+    """The folder name for a video: its file name without the extension, made safe.
+
+    The name is always one plain folder inside ``--out``: separators, spaces and control
+    characters become ``_``; leading dots go (no hidden folders, never ``.`` or ``..``);
+    reserved Windows names get a ``_``; an empty result is ``video``; a long name is cut
+    and given a short hash of the original, so distinct long names stay distinct.
+
+    >>> [output_name(Path(p)) for p in ["Big Buck Bunny.mp4", "..mp4", ".hidden.mkv", "con.avi"]]
+    ['Big_Buck_Bunny', 'video', 'hidden', 'con_']
+    """
+    stem = video.stem or video.name
+    name = _UNSAFE_CHARS.sub("_", stem).strip("_").lstrip(".").rstrip("._")
+    if not name or set(name) <= {"_", "."}:
+        name = "video"
+    if _WINDOWS_RESERVED.match(name):
+        name += "_"
+    if len(name) > MAX_NAME:
+        digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+        name = f"{name[: MAX_NAME - 9]}-{digest}"
+    return name
 
 
 def _contact_sheet(crops: list[Image], candidates: list[Candidate]) -> Image:
@@ -92,6 +118,12 @@ def manifest_of(result: Extraction, images: list[str]) -> dict[str, Any]:
 def write_output(result: Extraction, out_root: Path, name: str | None = None) -> WrittenOutput:
     """Write ``out_root/<name>/`` atomically, replacing an earlier run's folder."""
     folder = out_root / (name or output_name(result.info.path))
+    if (
+        folder.name != folder.as_posix().rsplit("/", 1)[-1]
+        or folder.parent != out_root
+        or (folder.name in ("", ".", "..") or folder.name.startswith("."))
+    ):
+        raise OutputError(f"{folder}: an output name must be one plain folder inside {out_root}")
     staging = out_root / f".{folder.name}.partial-{uuid.uuid4().hex[:8]}"
     try:
         out_root.mkdir(parents=True, exist_ok=True)

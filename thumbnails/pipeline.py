@@ -69,7 +69,7 @@ _FACES: FaceDetector | None = None
 _FACES_LOCK = threading.Lock()
 
 
-def _face_detector() -> FaceDetector:
+def face_detector() -> FaceDetector:
     """One detector per process: loading the cascade takes tens of milliseconds."""
     global _FACES
     with _FACES_LOCK:
@@ -213,7 +213,7 @@ def analyse_video(
         step = frame_step or auto_frame_step(video.info.fps)
         run = _Pass(top_k, gate or QualityGate(), step, video.info)
         # Load the face cascade while the first frames decode; it is needed only at the end.
-        threading.Thread(target=_face_detector, daemon=True).start()
+        threading.Thread(target=face_detector, daemon=True).start()
         for frame in video.frames(step):
             stats = analyser(frame)
             run.take(frame, stats)
@@ -252,7 +252,7 @@ def analyse_video(
         crops=crops,
         rejected=dict(run.rejected),
         notes=notes,
-        face_backend=_face_detector().backend,
+        face_backend=face_detector().backend,
     )
 
 
@@ -275,7 +275,7 @@ def _crop(entry: Shortlisted, info: VideoInfo) -> Box:
 
 
 def _rank(shortlist: Shortlist, info: VideoInfo, top_k: int) -> tuple[list[Candidate], list[Image]]:
-    faces = _face_detector()
+    faces = face_detector()
     described = {}
     for entry in shortlist.entries:
         crop = _crop(entry, info)

@@ -13,6 +13,7 @@ import numpy as np
 from bandit.context import Context
 from bandit.errors import InvalidPolicyArgs
 from bandit.policies.base import Pmf, Policy
+from bandit.policies.checks import number, segment_counts
 from bandit.records import Arm, LearningExample
 
 
@@ -28,9 +29,9 @@ class GreedyPolicy(Policy):
     name = "greedy"
 
     def __init__(self, epsilon: float = 0.05) -> None:
-        if not 0.0 < epsilon <= 1.0:
-            raise InvalidPolicyArgs(f"epsilon must be in (0, 1], got {epsilon}")
-        self.epsilon = epsilon
+        if number("epsilon", epsilon, 0.0, 1.0) == 0.0:
+            raise InvalidPolicyArgs("epsilon must be above 0: every artwork needs a chance")
+        self.epsilon = float(epsilon)
         # (segment, arm id) -> [clicks, impressions]
         self._counts: defaultdict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
 
@@ -63,6 +64,9 @@ class GreedyPolicy(Policy):
         return json.dumps(rows).encode()
 
     def load(self, state: bytes) -> None:
+        rows = segment_counts(state, "greedy")
+        if any(clicks > shown for _, _, clicks, shown in rows):
+            raise ValueError("greedy state: a row has more clicks than impressions")
         self._counts.clear()
-        for segment, arm, clicks, shown in json.loads(state or b"[]"):
-            self._counts[(segment, int(arm))] = [float(clicks), float(shown)]
+        for segment, arm, clicks, shown in rows:
+            self._counts[(segment, arm)] = [clicks, shown]

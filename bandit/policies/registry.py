@@ -29,12 +29,25 @@ def build_policy(name: str, params: dict[str, Any] | None = None) -> Policy:
 
 
 def restore_policy(name: str, args: str, state: bytes) -> Policy:
-    """The policy a checkpoint describes, with its learned state loaded."""
+    """The policy a checkpoint describes, with its learned state loaded.
+
+    A checkpoint is data: its arguments go through the same typed, range-checked constructor
+    as any caller's, and its state through the policy's own validation.
+
+    Raises:
+        CorruptModel: unknown policy, arguments that are not valid settings, or a state
+            that does not load.
+    """
     try:
         params = json.loads(args).get("params", {}) if args else {}
     except (ValueError, AttributeError) as exc:
         raise CorruptModel(f"checkpoint arguments are not valid JSON: {args[:80]!r}") from exc
-    policy = build_policy(name, params)
+    if not isinstance(params, dict):
+        raise CorruptModel(f"checkpoint arguments hold no parameter mapping: {args[:80]!r}")
+    try:
+        policy = build_policy(name, params)
+    except InvalidPolicyArgs as exc:
+        raise CorruptModel(f"checkpoint refused: {exc}") from exc
     try:
         policy.load(state)
     except (ValueError, KeyError, TypeError) as exc:

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from bandit.context import Context
-from bandit.errors import InvalidPolicyArgs
 from bandit.policies.base import Pmf, Policy, normalised
+from bandit.policies.checks import number, segment_counts, whole
 from bandit.records import Arm, LearningExample
 
 
@@ -33,13 +33,10 @@ class ThompsonPolicy(Policy):
     name = "thompson"
 
     def __init__(self, draws: int = 2000, floor: float = 0.01, seed: int = 0) -> None:
-        if draws < 100:
-            raise InvalidPolicyArgs(f"draws must be >= 100 for stable propensities, got {draws}")
-        if not 0.0 <= floor < 1.0:
-            raise InvalidPolicyArgs(f"floor must be in [0, 1), got {floor}")
-        self.draws = draws
-        self.floor = floor
-        self.seed = seed
+        # >= 100 draws for stable propensities; the cap keeps one decision's work bounded.
+        self.draws = whole("draws", draws, 100, 1_000_000)
+        self.floor = number("floor", floor, 0.0, 0.99)
+        self.seed = whole("seed", seed, 0, 2**63 - 1)
         self._posterior: defaultdict[tuple[str, int], list[float]] = defaultdict(lambda: [1.0, 1.0])
 
     def probabilities(self, context: Context, arms: Sequence[Arm]) -> Pmf:
@@ -70,6 +67,9 @@ class ThompsonPolicy(Policy):
         return json.dumps(rows).encode()
 
     def load(self, state: bytes) -> None:
+        rows = segment_counts(state, "thompson")
+        if any(alpha < 1.0 or beta < 1.0 for _, _, alpha, beta in rows):
+            raise ValueError("thompson state: Beta parameters start at 1 and only grow")
         self._posterior.clear()
-        for segment, arm, alpha, beta in json.loads(state or b"[]"):
-            self._posterior[(segment, int(arm))] = [float(alpha), float(beta)]
+        for segment, arm, alpha, beta in rows:
+            self._posterior[(segment, arm)] = [alpha, beta]

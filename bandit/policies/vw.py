@@ -20,18 +20,30 @@ from bandit import vw_text
 from bandit.context import Context
 from bandit.errors import CorruptModel, InvalidPolicyArgs
 from bandit.policies.base import Pmf, Policy, normalised
+from bandit.policies.checks import number, whole
+from bandit.policies.vw_options import check_model_header
 from bandit.records import Arm, LearningExample
 
 EXPLORATIONS = ("epsilon", "softmax", "bag", "squarecb")
+CB_TYPES = ("mtr", "ips", "dr")
+NAMESPACES = "uai"
 
 
 class VWPolicy(Policy):
     """
     >>> from bandit import Arm, Context
+    >>> from bandit import LearningExample
     >>> policy = VWPolicy(exploration="epsilon", epsilon=0.2)
-    >>> arms = [Arm(1, {"warmth": 0.9}), Arm(2, {"warmth": 0.1})]
-    >>> policy.probabilities(Context("night-owls"), arms).round(2).tolist()
+    >>> warm, cool = Arm(1, {"warmth": 0.9}), Arm(2, {"warmth": 0.1})
+    >>> policy.probabilities(Context("night-owls"), [warm, cool]).round(2).tolist()
+    [0.5, 0.5]
+    >>> clicked = LearningExample(Context("night-owls"), (warm, cool), 0, 0.5, 1.0)
+    >>> policy.learn([clicked] * 20)   # night owls click the warm artwork
+    >>> policy.probabilities(Context("night-owls"), [warm, cool]).round(2).tolist()
     [0.9, 0.1]
+
+    Every argument is typed and range-checked; Vowpal Wabbit's command line is built from
+    them alone, so nothing a checkpoint row holds can become a VW option.
     """
 
     name = "vw"
@@ -45,24 +57,34 @@ class VWPolicy(Policy):
         gamma_scale: float = 10.0,
         interactions: Sequence[str] = ("ua", "ui"),
         learning_rate: float = 0.5,
-        extra_args: str = "",
+        cb_type: str = "mtr",
+        power_t: float = 0.5,
         seed: int = 0,
     ) -> None:
-        self.exploration_kind = exploration
-        self.epsilon = epsilon
-        self.softmax_lambda = softmax_lambda
-        self.bag = bag
-        self.gamma_scale = gamma_scale
-        self.interactions = tuple(interactions)
-        self.learning_rate = learning_rate
-        self.extra_args = extra_args
-        self.seed = seed
         if exploration not in EXPLORATIONS:
             raise InvalidPolicyArgs(
-                f"exploration must be one of {EXPLORATIONS}, got {exploration!r}"
+                f"exploration must be one of {EXPLORATIONS}, got {exploration!r:.40}"
             )
-        if any(c in extra_args for c in "\n\r") or "-i " in f" {extra_args} ".replace("--", "-"):
-            raise InvalidPolicyArgs("extra_args may not contain newlines or load a model (-i)")
+        if cb_type not in CB_TYPES:
+            raise InvalidPolicyArgs(f"cb_type must be one of {CB_TYPES}, got {cb_type!r:.40}")
+        if isinstance(interactions, str) or not all(
+            isinstance(pair, str) and len(pair) == 2 and set(pair) <= set(NAMESPACES)
+            for pair in interactions
+        ):
+            raise InvalidPolicyArgs(
+                f"interactions must be pairs of the namespaces {list(NAMESPACES)} such as"
+                f" ('ua', 'ui'), got {interactions!r:.60}"
+            )
+        self.exploration_kind = exploration
+        self.epsilon = number("epsilon", epsilon, 0.0, 1.0)
+        self.softmax_lambda = number("softmax_lambda", softmax_lambda, 0.0, 1e4)
+        self.bag = whole("bag", bag, 1, 64)
+        self.gamma_scale = number("gamma_scale", gamma_scale, 1e-6, 1e6)
+        self.interactions = tuple(interactions)
+        self.learning_rate = number("learning_rate", learning_rate, 1e-6, 100.0)
+        self.cb_type = cb_type
+        self.power_t = number("power_t", power_t, 0.0, 1.0)
+        self.seed = whole("seed", seed, 0, 2**31 - 1)
         self._vw = self._workspace(self.vw_args)
         self._lock = threading.Lock()
         self._actions: dict[int, tuple[Mapping[str, float], str]] = {}
@@ -71,7 +93,7 @@ class VWPolicy(Policy):
     def vw_args(self) -> str:
         args = ["--cb_explore_adf", "--quiet", f"--random_seed {self.seed}"]
         args += [f"-q {pair}" for pair in self.interactions]
-        args.append(f"-l {self.learning_rate}")
+        args.append(f"-l {self.learning_rate} --power_t {self.power_t} --cb_type {self.cb_type}")
         if self.exploration_kind == "epsilon":
             args.append(f"--epsilon {self.epsilon}")
         elif self.exploration_kind == "softmax":
@@ -80,8 +102,6 @@ class VWPolicy(Policy):
             args.append(f"--bag {self.bag} --epsilon {self.epsilon}")
         else:
             args.append(f"--squarecb --gamma_scale {self.gamma_scale}")
-        if self.extra_args:
-            args.append(self.extra_args)
         return " ".join(args)
 
     @staticmethod
@@ -156,7 +176,8 @@ class VWPolicy(Policy):
             "gamma_scale": self.gamma_scale,
             "interactions": list(self.interactions),
             "learning_rate": self.learning_rate,
-            "extra_args": self.extra_args,
+            "cb_type": self.cb_type,
+            "power_t": self.power_t,
             "seed": self.seed,
         }
 
@@ -182,15 +203,17 @@ class VWPolicy(Policy):
         self._vw.finish()
 
 
-def load_workspace(state: bytes, extra: str = "") -> Workspace:
-    """A workspace from saved VW bytes; a clear error if they are not a VW model."""
+def load_workspace(state: bytes, *, audit: bool = False) -> Workspace:
+    """A workspace from saved VW bytes; a clear error if they are not a VW model, or if their
+    header carries an option this engine never sets (see `bandit.policies.vw_options`)."""
     if not state:
         raise CorruptModel("the checkpoint holds no model bytes")
+    check_model_header(state)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.vw")
         with open(path, "wb") as f:
             f.write(state)
         try:
-            return Workspace(f"-i {path} --quiet {extra}".strip())
+            return Workspace(f"-i {path} --quiet" + (" --audit" if audit else ""))
         except Exception as exc:
             raise CorruptModel(f"Vowpal Wabbit could not load the model: {exc}") from exc

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine
 
 import storage
 from bandit.errors import BanditError
+from bandit.log_boundary import log_errors
 from bandit.policies.registry import build_policy, restore_policy
 from bandit.replay.data import FloatArray, LoggedData
 from bandit.replay.errors import BadTarget
@@ -40,7 +41,7 @@ def _parse_params(text: str) -> dict[str, object]:
     return params
 
 
-def parse_target(spec: str, log: str | Engine | None = None) -> Target:
+def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Target:
     """``path.csv`` (static table), ``uniform``, ``thompson``/``greedy`` (learning baselines),
     ``vw`` or ``vw:exploration=squarecb,gamma_scale=50`` (a learning VW policy), or
     ``checkpoint:latest`` / ``checkpoint:N`` (a saved model, with ``--db``)."""
@@ -56,18 +57,12 @@ def parse_target(spec: str, log: str | Engine | None = None) -> Target:
     if name == "checkpoint":
         if log is None:
             raise BadTarget("a checkpoint target needs --db (checkpoints live in the log)")
-        with (
-            storage.using_log(log, migrate=False) as engine,
-            storage.session_factory(engine)() as session,
-        ):
-            if rest in ("", "latest"):
-                checkpoint = storage.head_checkpoint(session)
-            elif rest.isdigit():
-                checkpoint = storage.load_checkpoint(session, int(rest))
-            else:
-                raise BadTarget(
-                    f"checkpoint target {spec!r}: use checkpoint:latest or checkpoint:N"
-                )
+        if rest not in ("", "latest") and not (rest.isdigit() and rest.isascii()):
+            raise BadTarget(f"checkpoint target {spec!r}: use checkpoint:latest or checkpoint:N")
+        with log_errors(), storage.using_log(log, migrate=False) as opened:
+            checkpoint = (
+                opened.head_checkpoint() if rest in ("", "latest") else opened.checkpoint(int(rest))
+            )
         if checkpoint is None:
             raise BadTarget("the log has no checkpoint yet: run the learner first")
         policy = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
@@ -86,13 +81,16 @@ def run_replay(
     bootstrap: int = 200,
     clip: float = 10.0,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Estimate], dict[str, tuple[FloatArray, FloatArray]]]:
     """Every estimator for every target (and per segment). Returns estimates and, per target,
-    the cumulative SNIPS curve over the log."""
+    the cumulative SNIPS curve over the log. ``progress(done, total)`` is called per target."""
     r_hat = cross_fitted_rewards(data)
     estimates: list[Estimate] = []
     curves = {}
-    for target in targets:
+    for done, target in enumerate(targets):
+        if progress is not None:
+            progress(done, len(targets))
         try:
             pi = target.matrix(data)
         except BanditError:

@@ -3,66 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, select
 
 import storage
+from bandit.log_boundary import log_errors
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog
-from storage.models import ArtworkRow, DecisionRow, JoinedExampleRow
 
 
 def load_sql_log(
-    log: str | Engine,
+    log: str | Path | storage.Log,
     *,
     title: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     policy_version: str | None = None,
+    after_seq: int = 0,
 ) -> LoggedData:
-    """Joined decisions (whose reward is settled), optionally filtered, in join order."""
-    d, j = DecisionRow, JoinedExampleRow
-    query = (
-        select(
-            d.event_id,
-            d.created_at,
-            d.context,
-            d.candidate_ids,
-            d.pmf,
-            d.artwork_id,
-            d.probability,
-            j.reward,
-        )
-        .join(j, j.event_id == d.event_id)
-        .order_by(j.seq)
-    )
-    if title is not None:
-        query = query.where(d.title_id == title)
-    if since is not None:
-        query = query.where(d.created_at >= since)
-    if until is not None:
-        query = query.where(d.created_at < until)
-    if policy_version is not None:
-        query = query.where(d.policy_version == policy_version)
-    with (
-        storage.using_log(log, migrate=False) as engine,
-        storage.session_factory(engine)() as session,
-    ):
-        rows = session.execute(query).all()
+    """Joined decisions (whose reward is settled), optionally filtered, in join order.
+
+    ``after_seq`` keeps only the examples joined after that sequence number (those a
+    checkpoint with that cursor has not learned from).
+    """
+    where = storage.JoinedFilter(title, since, until, policy_version)
+    with log_errors(), storage.using_log(log, migrate=False) as opened:
+        rows = opened.joined(after_seq, where=where)
         artwork_ids = {aid for row in rows for aid in row.candidate_ids}
-        features = (
-            {
-                str(a.id): dict(a.features)
-                for a in session.scalars(select(ArtworkRow).where(ArtworkRow.id.in_(artwork_ids)))
-            }
-            if artwork_ids
-            else {}
-        )
+        features = {
+            str(aid): dict(a.features) for aid, a in opened.artworks_by_id(artwork_ids).items()
+        }
     if not rows:
         raise BadLog(
             "the log has no joined decisions for these filters (are rewards joined yet?"
-            " run the learner or storage.join_matured first)"
+            " run `thumbnail-bandit learn` first)"
         )
     vocabulary = sorted(artwork_ids)
     index = {aid: i for i, aid in enumerate(vocabulary)}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
-from storage import NewArtwork, register_artworks, register_title, session_factory
+from storage import Log, NewArtwork
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -23,19 +23,21 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def add_title(engine: Engine, title: str, n: int) -> list[int]:
+def add_title(log: Log, title: str, n: int) -> list[int]:
     """Register ``title`` with ``n`` artworks whose warmth and brightness differ."""
-    with session_factory(engine).begin() as s:
-        register_title(s, title)
-        artworks = register_artworks(
-            s,
-            title,
-            [
-                NewArtwork(
-                    f"{title}/{i}.jpg",
-                    features={"warmth": (i + 0.5) / n, "brightness": 1 - (i + 0.5) / n},
-                )
-                for i in range(n)
-            ],
-        )
+    artworks = log.register(
+        title,
+        [
+            NewArtwork(
+                f"{title}/{i}.jpg",
+                features={"warmth": (i + 0.5) / n, "brightness": 1 - (i + 0.5) / n},
+            )
+            for i in range(n)
+        ],
+    )
     return [a.id for a in artworks]
+
+
+def sessions_of(log: Log) -> sessionmaker[Session]:
+    """Sessions on the log's engine, for tests that look at rows directly."""
+    return sessionmaker(log.engine, expire_on_commit=False)

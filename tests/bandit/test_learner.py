@@ -9,20 +9,20 @@ import signal
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from bandit import ArtworkChooser, Context, Learner, VWPolicy, restore_policy
 from bandit.learn import main as learn_main
-from storage import head_checkpoint, open_log, session_factory
+from storage import Log, head_checkpoint, open_log
 from storage.models import CheckpointRow
-from tests.bandit.helpers import Clock, add_title
+from tests.bandit.helpers import Clock, add_title, sessions_of
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)  # every decision has matured by then
 
 
-def _serve(engine: Engine, n: int = 300) -> list[int]:
-    ids = add_title(engine, "t", 4)
-    chooser = ArtworkChooser(engine, VWPolicy(epsilon=0.3), clock=Clock())
+def _serve(log: Log, n: int = 300) -> list[int]:
+    ids = add_title(log, "t", 4)
+    chooser = ArtworkChooser(log, VWPolicy(epsilon=0.3), clock=Clock())
     for i in range(n):
         segment = "warm" if i % 2 else "cool"
         d = chooser.choose("t", {"segment": segment}, event_id=f"e{i}")
@@ -32,8 +32,8 @@ def _serve(engine: Engine, n: int = 300) -> list[int]:
     return ids
 
 
-def _pmfs(engine: Engine) -> list[list[float]]:
-    with session_factory(engine)() as s:
+def _pmfs(log: Log) -> list[list[float]]:
+    with sessions_of(log)() as s:
         checkpoint = head_checkpoint(s)
     assert checkpoint is not None
     policy = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
@@ -62,40 +62,38 @@ def _learner(url: str, crash_on_batch: int | None) -> None:
 
 
 def test_a_crash_between_learning_and_checkpointing_loses_and_doubles_nothing(
-    log_url: str, tmp_path: object
+    log: Log, log_url: str, tmp_path: object
 ) -> None:
-    engine = open_log(log_url)
-    _serve(engine)
+    _serve(log)
     ctx = mp.get_context("spawn")
     crashed = ctx.Process(target=_learner, args=(log_url, 2))
     crashed.start()
     crashed.join()
     assert crashed.exitcode == -signal.SIGKILL
-    with session_factory(engine)() as s:
+    with sessions_of(log)() as s:
         head = head_checkpoint(s)
     assert head is not None and (head.version, head.last_seq) == (1, 100)  # batch 2 never landed
     _learner(log_url, None)  # restart
-    with session_factory(engine)() as s:
+    with sessions_of(log)() as s:
         rows = s.execute(select(CheckpointRow.version, CheckpointRow.last_seq)).all()
     assert sorted(rows) == [(1, 100), (2, 200), (3, 300)]
-    crashed_pmfs = _pmfs(engine)
+    crashed_pmfs = _pmfs(log)
 
     clean_url = log_url.replace("log.sqlite", "clean.sqlite") if "sqlite" in log_url else None
     if clean_url is None:  # PostgreSQL: compare against a clean run on SQLite
         clean_url = f"sqlite:///{tmp_path}/clean.sqlite"
-    clean = open_log(clean_url)
+    clean = open_log(clean_url, create=True)
     _serve(clean)
     _learner(clean_url, None)
     assert np.array_equal(np.array(crashed_pmfs), np.array(_pmfs(clean)))
-    engine.dispose()
-    clean.dispose()
+    clean.close()
 
 
 def test_two_racing_learners_one_wins_and_the_other_retries_from_the_new_head(
-    engine: Engine,
+    log: Log,
 ) -> None:
-    _serve(engine, 200)
-    rival = Learner(engine, lambda: VWPolicy(epsilon=0.3), clock=lambda: LATER)
+    _serve(log, 200)
+    rival = Learner(log, lambda: VWPolicy(epsilon=0.3), clock=lambda: LATER)
     raced = False
 
     def rival_commits_first() -> None:
@@ -105,21 +103,21 @@ def test_two_racing_learners_one_wins_and_the_other_retries_from_the_new_head(
             assert rival.run_once().learned == 200  # commits checkpoint 1 under our feet
 
     slow = Learner(
-        engine, lambda: VWPolicy(epsilon=0.3), clock=lambda: LATER, after_learn=rival_commits_first
+        log, lambda: VWPolicy(epsilon=0.3), clock=lambda: LATER, after_learn=rival_commits_first
     )
     report = slow.run_once()
     assert report.conflicts == 1
     assert report.learned == 0  # after the retry there was nothing left to learn
-    with session_factory(engine)() as s:
+    with sessions_of(log)() as s:
         rows = s.execute(select(CheckpointRow.version, CheckpointRow.last_seq)).all()
     assert rows == [(1, 200)]
 
 
-def test_more_decisions_continue_from_the_cursor(engine: Engine) -> None:
+def test_more_decisions_continue_from_the_cursor(log: Log) -> None:
     clock = Clock()
-    ids = add_title(engine, "t", 3)
-    chooser = ArtworkChooser(engine, VWPolicy(), clock=clock)
-    learner = Learner(engine, VWPolicy, clock=clock)
+    ids = add_title(log, "t", 3)
+    chooser = ArtworkChooser(log, VWPolicy(), clock=clock)
+    learner = Learner(log, VWPolicy, clock=clock)
     for round_ in range(3):
         for i in range(50):
             chooser.choose("t", {"segment": "a"}, event_id=f"r{round_}-{i}")
@@ -129,24 +127,20 @@ def test_more_decisions_continue_from_the_cursor(engine: Engine) -> None:
     assert len(ids) == 3
 
 
-def test_learn_command(log_url: str, capsys: object) -> None:
-    engine = open_log(log_url)
-    _serve(engine, 20)
+def test_learn_command(log: Log, log_url: str, capsys: object) -> None:
+    _serve(log, 20)
     assert learn_main(["--db", log_url]) == 0  # decisions not yet matured: nothing to learn
-    assert learn_main(["--db", log_url, "--policy", "vw", "--exploration", "nope"]) == 1
+    assert learn_main(["--db", log_url, "--set", "exploration=nope"]) == 1
     assert learn_main(["--db", "postgresql://x@127.0.0.1:1/none"]) == 1
-    engine.dispose()
 
 
-def test_learn_command_learns_matured_decisions(log_url: str) -> None:
-    engine = open_log(log_url)
-    add_title(engine, "t", 2)
+def test_learn_command_learns_matured_decisions(log: Log, log_url: str) -> None:
+    add_title(log, "t", 2)
     past = Clock(datetime.now(UTC) - timedelta(days=1))
-    chooser = ArtworkChooser(engine, clock=past)
+    chooser = ArtworkChooser(log, clock=past)
     for i in range(10):
         chooser.choose("t", {"segment": "a"}, event_id=f"old{i}")
     assert learn_main(["--db", log_url]) == 0
-    with session_factory(engine)() as s:
+    with sessions_of(log)() as s:
         head = head_checkpoint(s)
     assert head is not None and head.last_seq == 10
-    engine.dispose()

@@ -19,6 +19,7 @@ from bandit import (
     ThompsonPolicy,
     UniformPolicy,
     VWPolicy,
+    build_policy,
     restore_policy,
     vw_text,
 )
@@ -117,14 +118,19 @@ def test_the_fast_vw_path_matches_pyvw_predict() -> None:
     [
         {"exploration": "greedy-ish"},
         {"epsilon": 1.5},
-        {"extra_args": "--no_such_option"},
-        {"extra_args": "-i /etc/passwd"},
-        {"extra_args": "--quiet\n--audit"},
+        {"epsilon": "0.1 -f /tmp/x"},
+        {"interactions": ("ux",)},
+        {"interactions": "ua"},
+        {"cb_type": "--daemon"},
+        {"learning_rate": float("nan")},
+        {"bag": True},
+        {"seed": -1},
+        {"extra_args": "--daemon"},
     ],
 )
 def test_vw_arguments_vw_rejects(settings: dict[str, object]) -> None:
     with pytest.raises(InvalidPolicyArgs):
-        VWPolicy(**settings)  # type: ignore[arg-type]
+        build_policy("vw", settings)
 
 
 @pytest.mark.parametrize("junk", [b"", b"not a model", bytes(range(256)) * 10])

@@ -7,13 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from examples import choose_artwork, demo, replay_from_csv
 
 ROOT = Path(__file__).parents[2]
 
 
-def test_choose_artwork_example(tmp_path: Path, capsys: object) -> None:
-    choose_artwork.main(str(tmp_path / "log.sqlite"))
+def test_choose_artwork_example_really_learns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = choose_artwork.main(str(tmp_path / "log.sqlite"))
+    assert (report.joined, report.learned, report.version, report.last_seq) == (1, 1, 1, 1)
+    assert "learned 1 decision(s) into checkpoint 1" in capsys.readouterr().out
 
 
 def test_replay_example_ranks_the_personalised_table_first() -> None:

@@ -1,5 +1,7 @@
 """Four writer processes, a joiner process and a cursor reader share one log.
 
+Writers log decisions the way serving does (`DecisionWriter`, the only write path).
+
 Afterwards every decision and reward is present exactly once, the join sequence is gap-free and
 holds each decision once, and a reader that followed the cursor live saw every row.
 """
@@ -15,13 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import (
+    Log,
     NewDecision,
     join_matured,
     open_log,
     read_joined,
-    record_decision,
     record_reward,
-    session_factory,
 )
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
 from tests.storage.helpers import seed_title
@@ -32,41 +33,41 @@ WINDOW = timedelta(milliseconds=200)
 
 
 def _writer(url: str, writer: int, artwork_ids: list[int]) -> None:
-    engine = open_log(url, migrate=False)
-    sessions = session_factory(engine)
+    log = open_log(url, migrate=False)
+    sessions = sessionmaker(log.engine)
+    decisions = log.writer()
     pmf = (0.5, 0.5)
     for i in range(DECISIONS_PER_WRITER):
         now = datetime.now(UTC)
         event_id = f"w{writer}-{i}"
-        with sessions.begin() as s:
-            record_decision(
-                s,
-                NewDecision(
-                    event_id=event_id,
-                    title_id="t1",
-                    context={"segment": f"s{i % 3}"},
-                    candidate_ids=tuple(artwork_ids[:2]),
-                    pmf=pmf,
-                    artwork_id=artwork_ids[i % 2],
-                    probability=0.5,
-                    policy_version="uniform",
-                    exploration={"kind": "uniform"},
-                    created_at=now,
-                    reward_deadline=now + WINDOW,
-                ),
-            )
+        decisions.write(
+            NewDecision(
+                event_id=event_id,
+                title_id="t1",
+                context={"segment": f"s{i % 3}"},
+                candidate_ids=tuple(artwork_ids[:2]),
+                pmf=pmf,
+                artwork_id=artwork_ids[i % 2],
+                probability=0.5,
+                policy_version="uniform",
+                exploration={"kind": "uniform"},
+                created_at=now,
+                reward_deadline=now + WINDOW,
+            ),
+        )
         if i % 2 == 0:
             with sessions.begin() as s:
                 record_reward(s, event_id, 1.0)
             if i % 10 == 0:  # a client retry: must not double the reward
                 with sessions.begin() as s:
                     record_reward(s, event_id, 1.0)
-    engine.dispose()
+    decisions.close()
+    log.close()
 
 
 def _joiner(url: str, stop: EventType) -> None:
-    engine = open_log(url, migrate=False)
-    sessions = session_factory(engine)
+    log = open_log(url, migrate=False)
+    engine, sessions = log.engine, sessionmaker(log.engine)
     while not stop.is_set():
         with sessions.begin() as s:
             join_matured(s, limit=500)
@@ -84,9 +85,8 @@ def _follow(sessions: sessionmaker[Session], cursor: int, seen: list[str]) -> in
     return cursor
 
 
-def test_concurrent_writers_joiner_and_reader(log_url: str) -> None:
-    engine = open_log(log_url)
-    sessions = session_factory(engine)
+def test_concurrent_writers_joiner_and_reader(log: Log, log_url: str) -> None:
+    engine, sessions = log.engine, sessionmaker(log.engine, expire_on_commit=False)
     artwork_ids = seed_title(sessions, 2)
     ctx = mp.get_context("spawn")
     stop = ctx.Event()
@@ -128,4 +128,4 @@ def test_concurrent_writers_joiner_and_reader(log_url: str) -> None:
         learned = set(s.scalars(select(JoinedExampleRow.event_id).where(JoinedExampleRow.rewarded)))
         assert learned == in_time
     assert len(seen) == total and len(set(seen)) == total
-    engine.dispose()
+    del engine  # the fixture closes the log

@@ -1,17 +1,29 @@
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from storage import DatabaseUnavailable, SchemaVersionError, open_log
+from storage import (
+    DatabaseUnavailable,
+    InvalidLogUrl,
+    Log,
+    LogNotFound,
+    SchemaVersionError,
+    StorageError,
+    open_log,
+    redact,
+)
 from storage.schema import head_revision, verify
+from tests.storage.helpers import decision, seed_title
 
 
 def test_sqlite_is_wal_with_foreign_keys(tmp_path: Path) -> None:
-    engine = open_log(tmp_path / "log.sqlite")  # a bare path means SQLite
-    with engine.connect() as conn:
+    # a bare path means SQLite
+    with open_log(tmp_path / "log.sqlite", create=True) as log, log.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
@@ -19,38 +31,71 @@ def test_sqlite_is_wal_with_foreign_keys(tmp_path: Path) -> None:
 
 
 def test_full_durability_syncs_every_commit(tmp_path: Path) -> None:
-    engine = open_log(tmp_path / "log.sqlite", durability="full")
-    with engine.connect() as conn:
+    log = open_log(tmp_path / "log.sqlite", durability="full", create=True)
+    with log, log.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
-def test_open_is_idempotent(log_url: str) -> None:
+def test_open_is_idempotent(log: Log, log_url: str) -> None:
     for _ in range(2):
-        engine = open_log(log_url)
-        verify(engine)
-        engine.dispose()
+        with open_log(log_url) as again:
+            verify(again.engine)
 
 
-def test_unreachable_postgres_is_a_clear_error() -> None:
-    with pytest.raises(DatabaseUnavailable, match=r"cannot reach postgresql\+psycopg://u:\*\*\*@"):
+def test_a_missing_log_is_not_created_unless_asked(tmp_path: Path) -> None:
+    path = tmp_path / "typo.sqlite"
+    with pytest.raises(LogNotFound, match=f"no log at {path}.*thumbnail-bandit create"):
+        open_log(path)
+    assert not path.exists()
+    open_log(path, create=True).close()
+    open_log(path).close()
+
+
+def test_an_empty_postgres_database_is_not_a_log_unless_created(pg_schema_url: str) -> None:
+    with pytest.raises(LogNotFound, match="holds no thumbnail-bandit log"):
+        open_log(pg_schema_url)
+    open_log(pg_schema_url, create=True).close()
+    open_log(pg_schema_url).close()
+
+
+def test_unreachable_postgres_is_a_clear_error_without_the_password() -> None:
+    with pytest.raises(DatabaseUnavailable, match=r"postgresql://u:\*\*\*@") as caught:
         open_log("postgresql://u:secret@127.0.0.1:1/nowhere")
+    assert "secret" not in str(caught.value)
 
 
 @pytest.mark.parametrize(
-    ("url", "reason"),
+    ("url", "error", "reason"),
     [
-        ("sqlite:////no/such/directory/log.sqlite", "does not exist"),
-        ("sqlite://", "in-memory"),
-        ("nosuchdb://x", "nosuchdb"),
+        ("sqlite:////no/such/directory/log.sqlite", LogNotFound, "does not exist"),
+        ("sqlite://", InvalidLogUrl, "in-memory"),
+        ("nosuchdb://x", InvalidLogUrl, "nosuchdb"),
+        ("mysql://x", InvalidLogUrl, "supports sqlite"),
+        ("not a url at all", InvalidLogUrl, "neither a database URL"),
+        ("log.txt", InvalidLogUrl, "SQLite file path ending in"),
+        ("postgresql ://alice:S3cretPW@127.0.0.1/db", InvalidLogUrl, "alice:\\*\\*\\*@"),
     ],
 )
-def test_bad_urls_are_clear_errors(url: str, reason: str) -> None:
-    with pytest.raises(DatabaseUnavailable, match=reason):
-        open_log(url)
+def test_bad_urls_are_clear_errors(url: str, error: type[StorageError], reason: str) -> None:
+    with pytest.raises(error, match=reason) as caught:
+        open_log(url, create=True)
+    assert "S3cretPW" not in str(caught.value)
 
 
-def test_unknown_schema_revision_is_refused(engine: Engine, log_url: str) -> None:
-    with engine.begin() as conn:
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://alice:S3cretPW@host/db",
+        "postgresql ://alice:S3cretPW@127.0.0.1/db",
+        "postgres+weird://alice:S3cretPW@[::1/db",
+    ],
+)
+def test_redact_hides_passwords_even_in_urls_that_do_not_parse(url: str) -> None:
+    assert "S3cretPW" not in redact(url) and "alice" in redact(url)
+
+
+def test_unknown_schema_revision_is_refused(log: Log, log_url: str) -> None:
+    with log.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
     with pytest.raises(SchemaVersionError, match="from_the_future"):
         open_log(log_url)
@@ -58,14 +103,94 @@ def test_unknown_schema_revision_is_refused(engine: Engine, log_url: str) -> Non
         open_log(log_url, migrate=False)
 
 
-def test_foreign_tables_without_history_are_refused(log_url: str) -> None:
-    engine = open_log(log_url)
-    with engine.begin() as conn:
+def test_foreign_tables_without_history_are_refused(log: Log, log_url: str) -> None:
+    with log.engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))
     with pytest.raises(SchemaVersionError, match="no migration history"):
-        open_log(log_url)
+        open_log(log_url, create=True)
 
 
 def test_verify_without_migrating_refuses_an_empty_database(log_url: str) -> None:
     with pytest.raises(SchemaVersionError, match=head_revision()):
-        open_log(log_url, migrate=False)
+        open_log(log_url, migrate=False, create=True)
+
+
+def test_a_log_at_the_first_schema_upgrades_and_keeps_its_rows(log_url: str) -> None:
+    """0001 -> head on both databases: artworks keep their ids, decisions stay readable."""
+    from alembic import command
+
+    from storage.schema import _alembic_config
+
+    with open_log(log_url, create=True) as log:
+        with log.engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0001")
+        with log.engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO titles (id, name, created_at) VALUES ('t1', 't1', :now)"),
+                {"now": "2026-01-01 00:00:00"},
+            )
+    with open_log(log_url) as log:  # migrates to head
+        ids = seed_title_ids(log)
+        log.record_decisions([decision("e1", ids)])
+        assert log.decision("e1").artwork_id == ids[0]
+        assert [c.version for c in log.checkpoints()] == []
+
+
+def seed_title_ids(log: Log) -> list[int]:
+    from sqlalchemy.orm import sessionmaker
+
+    return seed_title(sessionmaker(log.engine))
+
+
+def test_a_deleted_sqlite_log_is_an_error_not_a_silent_success(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    with open_log(path, create=True) as log:
+        ids = seed_title_ids(log)
+        writer = log.writer()
+        writer.write(decision("before", ids))
+        os.remove(path)
+        with pytest.raises(DatabaseUnavailable, match="deleted"):
+            writer.write(decision("after", ids))
+        with pytest.raises(DatabaseUnavailable, match="deleted"):
+            log.record_reward("before", 1.0)
+        writer.close()
+
+
+def test_a_replaced_sqlite_log_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    with open_log(path, create=True) as log:
+        ids = seed_title_ids(log)
+        writer = log.writer()
+        writer.write(decision("before", ids))
+        os.replace(path, tmp_path / "moved.sqlite")
+        path.write_bytes(b"")
+        with pytest.raises(DatabaseUnavailable, match="replaced"):
+            writer.write(decision("after", ids))
+        writer.close()
+
+
+def _damage(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 2, len(data), page):  # scribble over every page but the header
+        data[offset + 8 : offset + 200] = os.urandom(192)
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_sqlite_log_is_unavailable_at_open(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    with open_log(path, create=True) as log:
+        ids = seed_title_ids(log)
+        log.record_decisions([decision(f"e{i}", ids) for i in range(500)])
+    _damage(path)
+    with pytest.raises(DatabaseUnavailable, match=r"damaged|malformed|not a database"):
+        open_log(path)
+
+
+def test_a_file_that_is_not_a_database_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "log.sqlite"
+    path.write_bytes(b"this is not sqlite" * 1000)
+    with pytest.raises(DatabaseUnavailable, match="not a database"):
+        open_log(path)

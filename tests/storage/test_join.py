@@ -4,17 +4,17 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import join_matured, last_joined_seq, read_joined, record_decisions, record_reward
+from storage import Log, join_matured, last_joined_seq, read_joined, record_reward
 from tests.storage.helpers import T0, decision, seed_title
 
 
 def test_only_matured_decisions_join_in_a_gap_free_sequence(
-    sessions: sessionmaker[Session],
+    log: Log, sessions: sessionmaker[Session]
 ) -> None:
     ids = seed_title(sessions)
     batch = [decision(f"e{i:03}", ids, created_at=T0 + timedelta(seconds=i)) for i in range(50)]
+    log.record_decisions(batch)
     with sessions.begin() as s:
-        record_decisions(s, batch)
         record_reward(s, "e007", 1.0, now=T0 + timedelta(seconds=8))
     with sessions.begin() as s:  # windows are 10 min: only e000..e019 have matured at +10m19s
         assert join_matured(s, now=T0 + timedelta(minutes=10, seconds=19)) == 20
@@ -34,10 +34,10 @@ def test_only_matured_decisions_join_in_a_gap_free_sequence(
         assert examples[0].chosen_index == 0
 
 
-def test_reading_after_a_cursor_in_batches(sessions: sessionmaker[Session]) -> None:
+def test_reading_after_a_cursor_in_batches(log: Log, sessions: sessionmaker[Session]) -> None:
     ids = seed_title(sessions)
+    log.record_decisions([decision(f"e{i:03}", ids) for i in range(25)])
     with sessions.begin() as s:
-        record_decisions(s, [decision(f"e{i:03}", ids) for i in range(25)])
         join_matured(s, now=T0 + timedelta(hours=1))
     seen: list[int] = []
     cursor = 0

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import (
     ConflictingRecord,
     InvalidReward,
+    Log,
     UnknownEvent,
     join_matured,
     read_joined,
-    record_decision,
     record_reward,
 )
 from storage.models import RewardRow
@@ -20,10 +20,9 @@ from tests.storage.helpers import T0, decision, seed_title
 
 
 @pytest.fixture
-def logged(sessions: sessionmaker[Session]) -> list[int]:
+def logged(log: Log, sessions: sessionmaker[Session]) -> list[int]:
     ids = seed_title(sessions)
-    with sessions.begin() as s:
-        record_decision(s, decision("e1", ids))
+    log.record_decisions([decision("e1", ids)])
     return ids
 
 

@@ -9,36 +9,34 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import (
     ConflictingRecord,
     DatabaseUnavailable,
+    Log,
     NewDecision,
     count_decisions,
-    get_decision,
     open_log,
     retire_artworks,
-    session_factory,
 )
 from storage.records import Artwork
 from storage.writer import DecisionWriter
 from tests.storage.helpers import decision, seed_title
 
 
-def test_write_is_idempotent_and_matches_the_session_path(
-    engine: Engine, sessions: sessionmaker[Session]
+def test_write_is_idempotent_and_reads_back_whole(
+    log: Log, engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     ids = seed_title(sessions)
     writer = DecisionWriter(engine)
     d = decision("e1", ids, chosen=1, context={"segment": "a", "tags": ["x|y", "new\nline"]})
     assert writer.write(d) is True
     assert writer.write(d) is False
-    with sessions() as s:
-        row = get_decision(s, "e1")
-        assert row.context == {"segment": "a", "tags": ["x|y", "new\nline"]}
-        assert row.created_at == d.created_at and row.reward_deadline == d.reward_deadline
-        assert row.candidate_ids == ids and row.artwork_id == ids[1]
+    row = log.decision("e1")
+    assert row.context == {"segment": "a", "tags": ["x|y", "new\nline"]}
+    assert row.created_at == d.created_at and row.reward_deadline == d.reward_deadline
+    assert row.candidate_ids == tuple(ids) and row.artwork_id == ids[1]
     writer.close()
 
 
 def test_a_batch_with_a_conflict_writes_nothing(
-    engine: Engine, sessions: sessionmaker[Session]
+    log: Log, engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     ids = seed_title(sessions)
     writer = DecisionWriter(engine)
@@ -49,7 +47,7 @@ def test_a_batch_with_a_conflict_writes_nothing(
     assert writer.write_many([decision(f"b{i}", ids) for i in range(10)]) == 10
     with sessions() as s:
         assert count_decisions(s) == 11
-        assert get_decision(s, "taken").artwork_id == ids[0]
+    assert log.decision("taken").artwork_id == ids[0]
 
 
 def test_serve_reads_active_artworks_and_logs_in_one_transaction(
@@ -83,13 +81,13 @@ def test_serve_reads_active_artworks_and_logs_in_one_transaction(
 def test_a_database_that_goes_away_is_a_clear_error_and_the_writer_recovers(
     pg_schema_url: str,
 ) -> None:
-    victim = open_log(f"{pg_schema_url}&application_name=tb_victim")
-    sessions = session_factory(victim)
+    victim = open_log(f"{pg_schema_url}&application_name=tb_victim", create=True)
+    sessions = sessionmaker(victim.engine)
     ids = seed_title(sessions)
-    writer = DecisionWriter(victim)
+    writer = victim.writer()
     writer.write(decision("before", ids))
     admin = open_log(pg_schema_url)
-    with admin.connect() as conn:  # as if the server restarted under the writer
+    with admin.engine.connect() as conn:  # as if the server restarted under the writer
         conn.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -99,8 +97,9 @@ def test_a_database_that_goes_away_is_a_clear_error_and_the_writer_recovers(
     with pytest.raises(DatabaseUnavailable, match="went away"):
         writer.write(decision("lost", ids))
     writer.write(decision("after", ids))  # the next call reconnects
-    with admin.connect() as conn:
+    with admin.engine.connect() as conn:
         logged = conn.execute(text("SELECT event_id FROM decisions ORDER BY event_id")).scalars()
         assert list(logged) == ["after", "before"]
-    victim.dispose()
-    admin.dispose()
+    writer.close()
+    victim.close()
+    admin.close()

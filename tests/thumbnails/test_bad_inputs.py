@@ -14,6 +14,8 @@ import pytest
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 from tests.thumbnails.synthetic import make_clip, scene
 from thumbnails.cli import main
+from thumbnails.inputs import expand_inputs
+from thumbnails.output import output_name
 
 
 def _run(
@@ -127,5 +129,60 @@ def test_unicode_spaces_and_shell_characters_in_names(
     shutil.copy(BIG_BUCK_BUNNY, odd)
     code, [result], err = _run([odd], tmp_path / "out", capsys)
     assert code == 0 and err == []
-    assert Path(str(result["output"])).name == odd.stem
+    assert Path(str(result["output"])).name == output_name(odd) == "vidéo_ü_rm_-rf_q_x_1"
     assert all((Path(str(result["output"])) / c["image"]).is_file() for c in result["candidates"])  # type: ignore[attr-defined]
+
+
+HOSTILE_NAMES = [
+    "..mp4",
+    ".mp4",
+    "....mp4",
+    ".hidden.mp4",
+    "new\nline.mp4",
+    "con.mp4",
+    "x" * 240 + ".mp4",
+    "a b.mp4",
+    "a_b.mp4",  # the same output name as "a b.mp4": must not overwrite it
+]
+
+
+def test_hostile_video_names_write_only_inside_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once, a video named ``..mp4`` renamed --out itself away with every title in it."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    for name in HOSTILE_NAMES:
+        shutil.copy(BIG_BUCK_BUNNY, videos / name)
+    out = tmp_path / "out"
+    (out / "earlier-title").mkdir(parents=True)
+    (out / "earlier-title" / "manifest.json").write_text("{}")
+    sentinel = tmp_path / "sentinel.txt"
+    sentinel.write_text("untouched")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, results, err = _run([videos / n for n in HOSTILE_NAMES], out, capsys)
+    assert code == 0 and err == []
+    folders = [Path(str(r["output"])) for r in results]
+    assert all(f.parent == out and f.is_dir() and not f.name.startswith(".") for f in folders)
+    assert len(set(folders)) == len(HOSTILE_NAMES)  # nobody overwrote anybody
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing appeared beside --out
+    assert sentinel.read_text() == "untouched"
+    assert (out / "earlier-title" / "manifest.json").is_file()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [f.name for f in folders] + ["earlier-title"]
+    )  # no hidden .partial or .old folders left behind
+
+
+def test_globs_and_directories_do_not_follow_link_loops(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    (root / "a" / "b").mkdir(parents=True)
+    for video in (root / "a" / "x.mp4", root / "a" / "b" / "y.mp4"):
+        shutil.copy(BIG_BUCK_BUNNY, video)
+    (root / "a" / "loop").symlink_to(root)
+    (root / "a" / "b" / "loop2").symlink_to(root / "a")
+    (root / "link.mp4").symlink_to(root / "a" / "x.mp4")  # a link to a file is taken
+    expected = sorted([root / "a" / "x.mp4", root / "a" / "b" / "y.mp4"])
+    for pattern in (f"{root}/**/*.mp4", str(root)):
+        videos, errors = expand_inputs([pattern])
+        assert errors == []
+        assert sorted(v.resolve() for v in videos) == expected

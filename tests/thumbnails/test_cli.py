@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import Session
 
-from storage import active_artworks, list_titles, open_log
+from storage import open_log
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 from tests.thumbnails.synthetic import StoryVideo
 from thumbnails.cli import main
@@ -75,18 +74,22 @@ def test_json_output_and_db_registration_in_one_transaction(
     assert code == 0
     [manifest] = json.loads(capsys.readouterr().out)
     assert len(manifest["candidates"]) == 3
-    engine = open_log(log_url)
-    with Session(engine) as s:
-        assert list_titles(s) == ["story"]
-        artworks = active_artworks(s, "story")
-    assert len(artworks) == 3
-    assert all(Path(a.image_path).is_file() for a in artworks)
-    assert artworks[0].features.keys() == manifest["candidates"][0]["features"].keys()
-    # Registering the same video again updates the same rows.
-    assert main(args) == 0
-    with Session(engine) as s:
-        assert len(active_artworks(s, "story")) == 3
-    engine.dispose()
+    with open_log(log_url) as log:
+        assert log.titles() == ["story"]
+        artworks = log.artworks("story")
+        assert len(artworks) == 3
+        assert all(Path(a.image_path).is_file() for a in artworks)
+        assert artworks[0].features.keys() == manifest["candidates"][0]["features"].keys()
+        assert all(a.content_sha256 for a in artworks)
+        # Registering the same video again updates the same rows...
+        assert main(args) == 0
+        assert [a.id for a in log.artworks("story")] == [a.id for a in artworks]
+        # ...and so does extracting it into another folder: an artwork is its picture.
+        elsewhere = [*args[:5], str(tmp_path / "elsewhere"), *args[6:]]
+        assert main(elsewhere) == 0
+        again = log.artworks("story", active_only=False)
+        assert [a.id for a in again] == [a.id for a in artworks]
+        assert all("elsewhere" in a.image_path and Path(a.image_path).is_file() for a in again)
 
 
 def test_an_unreachable_database_is_one_line(
@@ -105,7 +108,7 @@ def test_an_unreachable_database_is_one_line(
     )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: --db: cannot reach")
+    assert len(err) == 1 and err[0].startswith("error: --db: cannot use the log at")
     assert not any(tmp_path.iterdir())
 
 

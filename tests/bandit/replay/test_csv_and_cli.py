@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bandit.cli.replay import main
 from bandit.replay import BadLog, BadTarget, StaticTable, load_csv_log
-from bandit.replay.__main__ import main
 
 HEADER = "event_id,timestamp,segment,action,propensity,reward,candidates,device"
 GOOD = [
@@ -107,7 +107,8 @@ def test_cli_json_lines_and_html_report(tmp_path: Path, capsys: pytest.CaptureFi
     out = tmp_path / "report"
     args = ["--log", str(log), "--target", str(table), "--target", "greedy", "--by", "segment"]
     assert main([*args, "--json", "--out", str(out)]) == 0
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    *lines, last = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert last == {"report": str(out / "replay.html")}
     assert {"target", "estimator", "estimate", "ci_low", "ci_high", "n", "ess"} <= set(lines[0])
     assert {line["segment"] for line in lines} == {None, "kids", "adults"}
     assert (out / "replay.html").is_file() and (out / "cumulative.png").is_file()

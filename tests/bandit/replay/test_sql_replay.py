@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine
 
 from bandit import ArtworkChooser, Learner, UniformPolicy, VWPolicy
 from bandit.replay import (
@@ -20,48 +19,45 @@ from bandit.replay import (
     run_replay,
 )
 from bandit.simulate import Audience
-from storage import NewArtwork, register_artworks, register_title, session_factory
+from storage import Log, NewArtwork
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
 
-def _uniform_log(engine: Engine, n: int = 1_500) -> list[int]:
+def _uniform_log(log: Log, n: int = 1_500) -> list[int]:
     """A uniformly random logging policy serving a simulated audience."""
     audience = Audience(seed=5)
-    with session_factory(engine).begin() as s:
-        register_title(s, "t")
-        arts = register_artworks(
-            s,
-            "t",
-            [
-                NewArtwork("bright.jpg", features={"brightness": 0.9, "warmth": 0.8}),
-                NewArtwork("dark.jpg", features={"brightness": 0.1, "warmth": 0.2}),
-                NewArtwork("face.jpg", features={"face_area": 0.5, "closeup": 0.9}),
-                NewArtwork("wide.jpg", features={"closeup": 0.05, "colourfulness": 0.9}),
-            ],
-        )
+    arts = log.register(
+        "t",
+        [
+            NewArtwork("bright.jpg", features={"brightness": 0.9, "warmth": 0.8}),
+            NewArtwork("dark.jpg", features={"brightness": 0.1, "warmth": 0.2}),
+            NewArtwork("face.jpg", features={"face_area": 0.5, "closeup": 0.9}),
+            NewArtwork("wide.jpg", features={"closeup": 0.05, "colourfulness": 0.9}),
+        ],
+    )
     features = {a.id: a.features for a in arts}
     past = datetime.now(UTC) - timedelta(days=1)
-    chooser = ArtworkChooser(engine, UniformPolicy(), clock=lambda: past)
+    chooser = ArtworkChooser(log, UniformPolicy(), clock=lambda: past)
     for i in range(n):
         user = audience.user()
         decision = chooser.choose("t", user, event_id=f"u{i}")
         chooser.reward(decision.event_id, audience.click(user, features[decision.artwork_id]))
-    Learner(engine, UniformPolicy, clock=lambda: LATER).join()
+    Learner(log, UniformPolicy, clock=lambda: LATER).join()
     return [a.id for a in arts]
 
 
-def test_pushdown_equals_in_memory(engine: Engine) -> None:
-    ids = _uniform_log(engine, 600)
+def test_pushdown_equals_in_memory(log: Log) -> None:
+    ids = _uniform_log(log, 600)
     table = StaticTable(
         {
             "bright": {str(ids[0]): 0.7, str(ids[1]): 0.1, str(ids[2]): 0.1, str(ids[3]): 0.1},
             "*": {str(ids[2]): 0.5, str(ids[3]): 0.5},
         }
     )
-    data = load_sql_log(engine)
+    data = load_sql_log(log)
     memory = {e.estimator: e for e in evaluate(data, table.matrix(data), "t", bootstrap=0)}
-    pushed = pushdown_ips(engine, table)
+    pushed = pushdown_ips(log, table)
     assert pushed.n == data.n == 600
     assert pushed.ips == pytest.approx(memory["ips"].estimate, abs=1e-9)
     assert pushed.snips == pytest.approx(memory["snips"].estimate, abs=1e-9)
@@ -70,22 +66,22 @@ def test_pushdown_equals_in_memory(engine: Engine) -> None:
     assert pushed.ips_ci_high == pytest.approx(memory["ips"].ci_high, abs=1e-9)
 
 
-def test_sql_log_filters_and_checkpoint_targets(engine: Engine) -> None:
-    _uniform_log(engine, 300)
-    data = load_sql_log(engine, title="t", policy_version="uniform:0")
+def test_sql_log_filters_and_checkpoint_targets(log: Log) -> None:
+    _uniform_log(log, 300)
+    data = load_sql_log(log, title="t", policy_version="uniform:0")
     assert data.n == 300 and data.logged_pmf is not None
     assert np.allclose(data.logged_pmf.sum(axis=1), 1.0)
-    Learner(engine, lambda: VWPolicy(exploration="squarecb"), clock=lambda: LATER).run_once()
-    target = parse_target("checkpoint:latest", engine)
+    Learner(log, lambda: VWPolicy(exploration="squarecb"), clock=lambda: LATER).run_once()
+    target = parse_target("checkpoint:latest", log)
     assert target.name == "checkpoint:1"
     estimates, curves = run_replay(data, [target, UniformTarget()], bootstrap=20)
     assert {e.target for e in estimates} == {"checkpoint:1", "uniform"}
     assert set(curves) == {"checkpoint:1", "uniform"}
 
 
-def test_learning_policy_replay_ranks_the_better_vw_setting_higher(engine: Engine) -> None:
-    _uniform_log(engine, 1_500)
-    data = load_sql_log(engine)
+def test_learning_policy_replay_ranks_the_better_vw_setting_higher(log: Log) -> None:
+    _uniform_log(log, 1_500)
+    data = load_sql_log(log)
     better = LearningTarget(
         lambda: VWPolicy(exploration="squarecb", gamma_scale=50.0, interactions=("ua",)),
         "vw: user x artwork interactions",

@@ -1,0 +1,125 @@
+"""``thumbnail-bandit titles ...`` and ``checkpoints ...``: look after what the log serves."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import storage
+from bandit.errors import InvalidContext
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    titles = commands.add_parser("titles", help="list titles and artworks; retire, restore, add")
+    actions = titles.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every title with its artwork counts")
+    show = actions.add_parser("show", help="one title's artworks with their features")
+    show.add_argument("title")
+    retire = actions.add_parser("retire", help="stop serving artworks (their history stays)")
+    restore = actions.add_parser("restore", help="serve retired artworks again")
+    for parser in (retire, restore):
+        parser.add_argument("artwork_ids", nargs="+", type=int, metavar="ARTWORK_ID")
+    add_art = actions.add_parser(
+        "add-art",
+        help="register still images (key art) under a title",
+        description="Compute the same features as for video frames and register the images"
+        " under TITLE, created if new. An image is identified by its content: the same picture"
+        " from another path updates its artwork.",
+    )
+    add_art.add_argument("--title", required=True)
+    add_art.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    for parser in (listing, show, retire, restore, add_art):
+        parser.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL)")
+        parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    titles.set_defaults(run=run_titles)
+
+    checkpoints = commands.add_parser("checkpoints", help="list checkpoints; mark one bad")
+    cp_actions = checkpoints.add_subparsers(dest="action", required=True)
+    cp_list = cp_actions.add_parser("list", help="every checkpoint, newest first")
+    mark = cp_actions.add_parser(
+        "mark-bad",
+        help="never serve or build on a checkpoint again",
+        description="Choosers skip it at their next poll; the learner rebuilds from the newest"
+        " good checkpoint before it.",
+    )
+    mark.add_argument("version", type=int)
+    mark.add_argument("--reason", default="marked bad by an operator")
+    for parser in (cp_list, mark):
+        parser.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL)")
+    checkpoints.set_defaults(run=run_checkpoints)
+
+
+def run_titles(args: argparse.Namespace) -> int:
+    if args.action == "add-art":
+        return _add_art(args)
+    with storage.open_log(args.db) as log:
+        if args.action == "list":
+            rows = []
+            for title in log.titles():
+                artworks = log.artworks(title, active_only=False)
+                active = sum(a.status == "active" for a in artworks)
+                rows.append({"title": title, "artworks": len(artworks), "active": active})
+            _print(args, rows, lambda r: f"{r['title']}\t{r['active']} active of {r['artworks']}")
+        elif args.action == "show":
+            rows = [
+                {"id": a.id, "status": a.status, "image": a.image_path, "features": a.features}
+                for a in log.artworks(args.title, active_only=False)
+            ]
+            _print(args, rows, lambda r: f"{r['id']}\t{r['status']}\t{r['image']}")
+        else:
+            status = "retired" if args.action == "retire" else "active"
+            found = log.set_artwork_status(args.artwork_ids, status)
+            if found < len(set(args.artwork_ids)):
+                known = {a for t in log.titles() for a in _ids(log, t)}
+                missing = sorted(set(args.artwork_ids) - known)
+                raise InvalidContext(f"no artwork with id(s) {missing}; nothing was changed")
+            print(f"{status}: {' '.join(map(str, args.artwork_ids))}")
+    return 0
+
+
+def _ids(log: storage.Log, title: str) -> set[int]:
+    return {a.id for a in log.artworks(title, active_only=False)}
+
+
+def _add_art(args: argparse.Namespace) -> int:
+    from thumbnails import describe_image  # the outer ring may span both packages
+
+    stills = [describe_image(path) for path in args.images]  # all readable, or nothing written
+    with storage.open_log(args.db, create=True) as log:
+        registered = log.register(
+            args.title,
+            [
+                storage.NewArtwork(
+                    image_path=str(s.path.resolve()),
+                    features=s.features,
+                    content_sha256=s.content_sha256,
+                )
+                for s in stills
+            ],
+        )
+    rows = [
+        {"id": a.id, "image": a.image_path, "score": round(s.score, 4)}
+        for a, s in zip(registered, stills, strict=True)
+    ]
+    _print(args, rows, lambda r: f"{r['id']}\t{r['score']}\t{r['image']}")
+    return 0
+
+
+def run_checkpoints(args: argparse.Namespace) -> int:
+    with storage.open_log(args.db) as log:
+        if args.action == "mark-bad":
+            log.mark_checkpoint_bad(args.version, args.reason)
+            print(f"checkpoint {args.version} marked bad")
+            return 0
+        for info in log.checkpoints():
+            print(f"{info.version}\t{'bad: ' + info.bad_reason if info.bad_reason else 'good'}")
+    return 0
+
+
+def _print(args: argparse.Namespace, rows: list[dict[str, object]], line: object) -> None:
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        print(line(row))  # type: ignore[operator]

@@ -1,0 +1,125 @@
+"""``thumbnail-bandit replay``: estimate how other policies would have done on a log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import storage
+from bandit.progress import progress_bar
+from bandit.replay.csv_log import load_csv_log
+from bandit.replay.errors import BadTarget
+from bandit.replay.report import json_lines, table, write_html
+from bandit.replay.run import parse_target, run_replay
+from bandit.replay.sql_log import load_sql_log
+
+_DB_ONLY = ("title", "since", "until", "policy_version")
+
+
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="estimate how other policies would have done on logged decisions",
+        description="Estimate how other policies would have done on logged decisions. Results"
+        " go to stdout; warnings and progress to stderr.",
+    )
+    source = replay.add_mutually_exclusive_group(required=True)
+    source.add_argument("--db", help="the engine's SQL log (SQLite path or URL, PostgreSQL URL)")
+    source.add_argument("--log", type=Path, help="a CSV log from any system (see README)")
+    replay.add_argument(
+        "--target",
+        action="append",
+        required=True,
+        help="table.csv | uniform | thompson | greedy | vw[:k=v,...] | checkpoint:latest"
+        " | checkpoint:N",
+    )
+    replay.add_argument("--by", choices=["segment"], help="also estimate per segment")
+    replay.add_argument("--json", action="store_true", help="one JSON object per line")
+    replay.add_argument("--out", type=Path, help="write an HTML report with plots here")
+    replay.add_argument("--title", help="--db only: this title's decisions")
+    replay.add_argument("--since", type=_time, help="--db only: decisions at or after (ISO 8601)")
+    replay.add_argument("--until", type=_time, help="--db only: decisions before (ISO 8601)")
+    replay.add_argument("--policy-version", help="--db only: decisions of this policy version")
+    replay.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="--log only: leave bad rows out, counted by reason",
+    )
+    replay.add_argument("--bootstrap", type=_count, default=200, help="bootstrap resamples")
+    replay.add_argument("--clip", type=_positive, default=10.0, help="weight clip for clipped-*")
+    replay.add_argument("--seed", type=_count, default=0)
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+    replay.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.log is not None:
+        given = [f"--{n.replace('_', '-')}" for n in _DB_ONLY if getattr(args, n) is not None]
+        if given:
+            raise BadTarget(f"{', '.join(given)} filter(s) the SQL log; they need --db, not --log")
+    elif args.skip_bad_rows:
+        raise BadTarget("--skip-bad-rows applies to a CSV --log, not to --db")
+    if args.db:
+        with storage.open_log(args.db, migrate=False) as log:
+            targets = [parse_target(spec, log) for spec in args.target]
+            data = load_sql_log(
+                log,
+                title=args.title,
+                since=args.since,
+                until=args.until,
+                policy_version=args.policy_version,
+            )
+    else:
+        targets = [parse_target(spec) for spec in args.target]
+        data = load_csv_log(args.log, skip_bad_rows=args.skip_bad_rows)
+    with progress_bar("replay", "target", quiet=args.quiet) as bar:
+        estimates, curves = run_replay(
+            data,
+            targets,
+            by_segment=args.by == "segment",
+            bootstrap=args.bootstrap,
+            clip=args.clip,
+            seed=args.seed,
+            progress=bar,
+        )
+    for reason, count in data.skipped.items():
+        print(f"skipped {count} bad row(s): {reason}", file=sys.stderr)
+    print(json_lines(estimates) if args.json else table(estimates))
+    if args.out:
+        source = storage.redact(args.db) if args.db else str(args.log)
+        report = write_html(estimates, curves, args.out, source)
+        print(json.dumps({"report": str(report)}) if args.json else f"report: {report}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bandit.replay``: the same as ``thumbnail-bandit replay``."""
+    from bandit.cli.main import main as cli_main
+
+    return cli_main(["replay", *(sys.argv[1:] if argv is None else argv)])

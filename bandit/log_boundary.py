@@ -1,0 +1,57 @@
+"""Where errors of the log (`storage`) become `bandit` errors: once, for the chooser, the
+learner and replay alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import storage
+from bandit.errors import (
+    BanditError,
+    CheckpointNotFound,
+    ConflictingRecord,
+    CorruptModel,
+    InvalidContext,
+    InvalidLogUrl,
+    InvalidReward,
+    LogNotFound,
+    LogUnavailable,
+    UnknownEvent,
+    UnknownTitle,
+)
+
+_SAME_MEANING: dict[type[storage.StorageError], type[BanditError]] = {
+    storage.InvalidReward: InvalidReward,
+    storage.UnknownEvent: UnknownEvent,
+    storage.ConflictingRecord: ConflictingRecord,
+    storage.CheckpointConflict: ConflictingRecord,
+    storage.UnknownTitle: UnknownTitle,
+    storage.CorruptCheckpoint: CorruptModel,
+    storage.CheckpointNotFound: CheckpointNotFound,
+    storage.InvalidLogUrl: InvalidLogUrl,
+    storage.LogNotFound: LogNotFound,
+}
+
+
+def as_bandit_error(
+    exc: storage.StorageError, bad_input: type[BanditError] = InvalidContext
+) -> BanditError:
+    """The bandit error for a storage error. ``bad_input`` is what a value the log refused
+    means to the caller (a bad request for ``choose``, a bad reward for ``reward``)."""
+    for storage_type, bandit_type in _SAME_MEANING.items():
+        if isinstance(exc, storage_type):
+            return bandit_type(str(exc))
+    if isinstance(exc, storage.InvalidDecision | storage.RejectedValue):
+        return bad_input(str(exc))
+    # DatabaseUnavailable, SchemaVersionError, and a statement the database refused.
+    return LogUnavailable(str(exc))
+
+
+@contextmanager
+def log_errors(bad_input: type[BanditError] = InvalidContext) -> Iterator[None]:
+    """Re-raise any storage error in the block as its bandit error."""
+    try:
+        yield
+    except storage.StorageError as exc:
+        raise as_bandit_error(exc, bad_input) from exc

@@ -1,0 +1,74 @@
+"""The one place where database-driver exceptions become `storage` errors.
+
+Both ways into the database go through here: SQLAlchemy engines through their ``handle_error``
+event (installed by `install`), and `DecisionWriter`'s raw driver cursor through `translate`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
+
+from storage.errors import (
+    ConflictingRecord,
+    DatabaseUnavailable,
+    RejectedValue,
+    StorageError,
+)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def translate(exc: BaseException, *, disconnect: bool = False) -> StorageError | None:
+    """The storage error for a driver exception, or None if ``exc`` is not a driver's."""
+    if isinstance(exc, StorageError):
+        return exc
+    reason = first_line(exc)
+    if isinstance(exc, UnicodeError):
+        # sqlite3 and psycopg both refuse lone surrogates while encoding a parameter.
+        return RejectedValue(f"the log refused a value: text is not valid Unicode ({reason})")
+    module = type(exc).__module__
+    if module.startswith("sqlite3") or isinstance(exc, sqlite3.Error):
+        return _sqlite(exc, reason)
+    if module.startswith("psycopg"):
+        return _psycopg(exc, reason, disconnect)
+    return None
+
+
+def _sqlite(exc: BaseException, reason: str) -> StorageError:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return ConflictingRecord(f"the log refused a row: {reason}")
+    if isinstance(exc, sqlite3.DataError | sqlite3.ProgrammingError | OverflowError):
+        return RejectedValue(f"the log refused a value: {reason}")
+    # OperationalError and DatabaseError: full disk, file-size limit, I/O error, a file that
+    # is not (or no longer) a database, a lock held too long. None is the caller's input.
+    return DatabaseUnavailable(f"the log cannot be written or read: {reason}")
+
+
+def _psycopg(exc: BaseException, reason: str, disconnect: bool) -> StorageError:
+    import psycopg  # the PostgreSQL driver is a dependency, but only PostgreSQL logs need it
+
+    if disconnect or isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return DatabaseUnavailable(f"the log went away: {reason}")
+    if isinstance(exc, psycopg.IntegrityError):
+        return ConflictingRecord(f"the log refused a row: {reason}")
+    if isinstance(exc, psycopg.DataError):
+        return RejectedValue(f"the log refused a value: {reason}")
+    return StorageError(f"the log refused a statement: {reason}")
+
+
+def install(engine: Engine) -> None:
+    """Make every error raised through ``engine`` a `StorageError` subclass."""
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> Any:
+        mapped = translate(context.original_exception, disconnect=context.is_disconnect)
+        if mapped is not None and mapped is not context.original_exception:
+            raise mapped from context.original_exception
+        return None

@@ -1,0 +1,166 @@
+"""Typed read queries over the log: the joined sequence with filters, one decision, and the
+sums of inverse-propensity estimators computed by the database itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Double, Select, String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.errors import UnknownEvent
+from storage.models import DecisionRow, JoinedExampleRow
+from storage.records import JoinedExample, LoggedDecision, ReplaySums
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedFilter:
+    """Which joined examples to read; every field left None matches all."""
+
+    title: str | None = None
+    since: datetime | None = None
+    """Decisions made at or after this instant."""
+    until: datetime | None = None
+    """Decisions made before this instant."""
+    policy_version: str | None = None
+
+
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
+def _filtered(query: _Query, where: JoinedFilter | None) -> _Query:
+    if where is None:
+        return query
+    d = DecisionRow
+    if where.title is not None:
+        query = query.where(d.title_id == where.title)
+    if where.since is not None:
+        query = query.where(d.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(d.created_at < where.until)
+    if where.policy_version is not None:
+        query = query.where(d.policy_version == where.policy_version)
+    return query
+
+
+def joined_examples(
+    session: Session,
+    after_seq: int = 0,
+    limit: int | None = None,
+    where: JoinedFilter | None = None,
+) -> list[JoinedExample]:
+    """The joined examples with ``seq > after_seq`` that match ``where``, in sequence order."""
+    # Plain columns, not ORM entities: no identity map for rows that are read once (~3x faster).
+    j, d = JoinedExampleRow, DecisionRow
+    query = (
+        select(
+            j.seq,
+            d.event_id,
+            d.title_id,
+            d.context,
+            d.candidate_ids,
+            d.pmf,
+            d.artwork_id,
+            d.probability,
+            d.policy_version,
+            d.created_at,
+            j.reward,
+            j.rewarded,
+        )
+        .join(d, d.event_id == j.event_id)
+        .where(j.seq > after_seq)
+        .order_by(j.seq)
+    )
+    query = _filtered(query, where)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        JoinedExample(
+            seq=row.seq,
+            event_id=row.event_id,
+            title_id=row.title_id,
+            context=row.context,
+            candidate_ids=tuple(row.candidate_ids),
+            pmf=tuple(row.pmf),
+            artwork_id=row.artwork_id,
+            probability=row.probability,
+            policy_version=row.policy_version,
+            created_at=row.created_at,
+            reward=row.reward,
+            rewarded=row.rewarded,
+        )
+        for row in session.execute(query)
+    ]
+
+
+def decision_for_event(session: Session, event_id: str) -> LoggedDecision:
+    """One logged decision. Raises UnknownEvent."""
+    row = session.get(DecisionRow, event_id)
+    if row is None:
+        raise UnknownEvent(f"no decision with event id {event_id!r}")
+    return LoggedDecision(
+        event_id=row.event_id,
+        title_id=row.title_id,
+        context=dict(row.context),
+        candidate_ids=tuple(row.candidate_ids),
+        pmf=tuple(row.pmf),
+        artwork_id=row.artwork_id,
+        probability=row.probability,
+        policy_version=row.policy_version,
+        created_at=row.created_at,
+        reward_deadline=row.reward_deadline,
+    )
+
+
+def replay_sums(
+    session: Session, table: dict[str, dict[str, float]], where: JoinedFilter | None = None
+) -> ReplaySums:
+    """Sums of w, w*r, w^2 and (w*r)^2 over the joined log, for a static target that gives
+    probability ``table[segment][artwork id]`` (segment ``*``: the default). The log never
+    leaves the database; the target travels as literal rows."""
+    # A UNION ALL of literal rows: unlike VALUES with column aliases, SQLite accepts it too.
+    rows = [
+        select(
+            literal(segment, String).label("segment"),
+            literal(action, String).label("action"),
+            literal(p, Double).label("probability"),
+        )
+        for segment, probs in table.items()
+        for action, p in probs.items()
+    ]
+    target = union_all(*rows).subquery("target")
+    exact, default = aliased(target, name="t_exact"), aliased(target, name="t_default")
+    d, j = DecisionRow, JoinedExampleRow
+    segment = d.context["segment"].as_string()
+    action = cast(d.artwork_id, String)
+    named = [s for s in table if s != "*"]
+    listed: ColumnElement[bool] = segment.in_(named) if named else literal(False)
+    pi = case(
+        (listed, func.coalesce(exact.c.probability, 0.0)),
+        else_=func.coalesce(default.c.probability, 0.0),
+    )
+    w = pi / d.probability
+    query = (
+        select(
+            func.count(),
+            func.sum(w * j.reward),
+            func.sum(w),
+            func.sum(w * w),
+            func.sum(w * j.reward * w * j.reward),
+        )
+        .select_from(d)
+        .join(j, j.event_id == d.event_id)
+        .outerjoin(exact, and_(exact.c.segment == segment, exact.c.action == action))
+        .outerjoin(default, and_(default.c.segment == "*", default.c.action == action))
+    )
+    n, s_wr, s_w, s_ww, s_wr2 = session.execute(_filtered(query, where)).one()
+    return ReplaySums(
+        n=int(n or 0),
+        sum_wr=float(s_wr or 0.0),
+        sum_w=float(s_w or 0.0),
+        sum_ww=float(s_ww or 0.0),
+        sum_wr2=float(s_wr2 or 0.0),
+    )

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).parent))
 from report import emit
@@ -32,12 +31,13 @@ from bandit.replay import (
 )
 from storage import (
     NewArtwork,
+    NewDecision,
     join_matured,
     open_log,
+    record_reward,
     register_artworks,
     register_title,
 )
-from storage.models import Base
 
 N_BIG = 1_000_000
 N_SQL = 100_000
@@ -86,32 +86,31 @@ def _fill(url: str, n: int) -> StaticTable:
         ids = [a.id for a in register_artworks(s, "t", [NewArtwork(f"{i}.jpg") for i in range(4)])]
     rng = np.random.default_rng(1)
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    decisions, rewards = Base.metadata.tables["decisions"], Base.metadata.tables["rewards"]
     for start in range(0, n, 10_000):
-        rows, rew = [], []
+        batch, clicked = [], []
         for i in range(start, min(n, start + 10_000)):
             chosen = int(rng.integers(4))
-            rows.append(
-                {
-                    "event_id": f"e{i}",
-                    "created_at": t0,
-                    "title_id": "t",
-                    "context": {"segment": ["a", "b"][i % 2]},
-                    "candidate_ids": ids,
-                    "pmf": [0.25] * 4,
-                    "artwork_id": ids[chosen],
-                    "probability": 0.25,
-                    "policy_version": "uniform:0",
-                    "exploration": {},
-                    "reward_deadline": t0,
-                }
+            batch.append(
+                NewDecision(
+                    event_id=f"e{i}",
+                    title_id="t",
+                    context={"segment": ["a", "b"][i % 2]},
+                    candidate_ids=tuple(ids),
+                    pmf=(0.25,) * 4,
+                    artwork_id=ids[chosen],
+                    probability=0.25,
+                    policy_version="uniform:0",
+                    exploration={},
+                    created_at=t0,
+                    reward_deadline=t0 + timedelta(seconds=1),
+                )
             )
             if rng.random() < 0.05 * (chosen + 1):
-                rew.append({"event_id": f"e{i}", "value": 1.0, "received_at": t0, "late": False})
-        with sessionmaker(engine).begin() as s:
-            s.execute(insert(decisions), rows)
-            if rew:
-                s.execute(insert(rewards), rew)
+                clicked.append(f"e{i}")
+        log.record_decisions(batch)
+        with log.transaction() as s:
+            for event_id in clicked:
+                record_reward(s, event_id, 1.0, now=t0)
     with sessionmaker(engine).begin() as s:
         while join_matured(s, now=t0 + timedelta(days=1), limit=20_000):
             pass

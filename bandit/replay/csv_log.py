@@ -23,7 +23,7 @@ import math
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -104,31 +104,55 @@ def load_csv_log(path: str | Path, *, skip_bad_rows: bool = False) -> LoggedData
     """Read a CSV log. Raises BadLog with the file and line of the first problem."""
     path = Path(path)
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        # utf-8-sig: a header that starts with a byte-order mark (as Excel writes) is accepted.
+        handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise BadLog(f"{path}: cannot read ({exc.strerror})") from exc
     with handle:
-        reader = csv.DictReader(handle)
-        columns = [c.strip() for c in reader.fieldnames or []]
-        reader.fieldnames = columns
-        missing = [c for c in REQUIRED if c not in columns]
-        if missing:
-            hints = []
-            for name in missing:
-                close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
-                hints.append(f"{name!r}" + (f" (is {close[0]!r} it?)" if close else ""))
-            raise BadLog(f"{path}: missing required column(s) {', '.join(hints)}; found {columns}")
-        rows: list[dict[str, Any]] = []
-        skipped: Counter[str] = Counter()
-        examples: dict[str, int] = {}
-        for line, raw in enumerate(reader, start=2):
+        try:
+            return _read(path, handle, skip_bad_rows)
+        except UnicodeDecodeError as exc:
+            line = _line_of_byte(path)
+            raise BadLog(
+                f"{path}:{line}: not UTF-8 text ({exc.reason}); re-save the file as UTF-8"
+            ) from None
+        except csv.Error as exc:
+            raise BadLog(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _line_of_byte(path: Path) -> int:
+    """The 1-based number of the first line of ``path`` that is not valid UTF-8."""
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
             try:
-                rows.append(_parse(raw))
-            except _BadRow as bad:
-                if not skip_bad_rows:
-                    raise BadLog(f"{path}:{line}: {bad.detail}") from None
-                skipped[bad.reason] += 1
-                examples.setdefault(bad.reason, line)
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _read(path: Path, handle: TextIO, skip_bad_rows: bool) -> LoggedData:
+    reader = csv.DictReader(handle)
+    columns = [c.strip() for c in reader.fieldnames or []]
+    reader.fieldnames = columns
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        hints = []
+        for name in missing:
+            close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
+            hints.append(f"{name!r}" + (f" (is {close[0]!r} it?)" if close else ""))
+        raise BadLog(f"{path}: missing required column(s) {', '.join(hints)}; found {columns}")
+    rows: list[dict[str, Any]] = []
+    skipped: Counter[str] = Counter()
+    examples: dict[str, int] = {}
+    for line, raw in enumerate(reader, start=2):
+        try:
+            rows.append(_parse(raw))
+        except _BadRow as bad:
+            if not skip_bad_rows:
+                raise BadLog(f"{path}:{line}: {bad.detail}") from None
+            skipped[bad.reason] += 1
+            examples.setdefault(bad.reason, line)
     if not rows:
         detail = f" ({sum(skipped.values())} bad rows skipped)" if skipped else ""
         raise BadLog(f"{path}: the log has no usable rows{detail}")

@@ -14,6 +14,8 @@ import pytest
 from bandit import Policy, ThompsonPolicy, UniformPolicy, VWPolicy
 from bandit.simulate import Audience, SimulationResult, random_catalog, simulate_policy
 
+pytestmark = pytest.mark.slow  # seconds, not milliseconds: `pytest -m "not slow"` skips it
+
 
 def _run(policy: Policy) -> SimulationResult:
     return simulate_policy(

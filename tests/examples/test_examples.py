@@ -50,6 +50,7 @@ def test_replay_command_on_the_sample_log() -> None:
     assert len(result.stdout.splitlines()) == 2 * 7  # two targets x seven estimators
 
 
+@pytest.mark.slow
 def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = demo.main(

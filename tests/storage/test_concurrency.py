@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Event as EventType
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +27,8 @@ from storage import (
 )
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
 from tests.storage.helpers import seed_title
+
+pytestmark = pytest.mark.slow  # seconds, not milliseconds: `pytest -m "not slow"` skips it
 
 WRITERS = 4
 DECISIONS_PER_WRITER = 2_000

@@ -1,0 +1,186 @@
+"""Every command, with bad arguments, fails with one line on stderr and no traceback; no
+password planted in a URL is ever printed. Run as a user would: the installed console
+scripts in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.thumbnails.conftest import BIG_BUCK_BUNNY
+
+pytestmark = pytest.mark.slow  # seconds, not milliseconds: `pytest -m "not slow"` skips it
+
+BIN = Path(sys.executable).parent
+SECRET = "S3cretPW"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with an empty log, a CSV that is not UTF-8, and an image that is not one."""
+    work = tmp_path_factory.mktemp("cli")
+    subprocess.run([BIN / "thumbnail-bandit", "create", "--db", "log.sqlite"], cwd=work, check=True)
+    (work / "latin1.csv").write_bytes(
+        "action,propensity,reward,segment\na,0.5,1,caf\xe9\n".encode("latin-1")
+    )
+    (work / "fake.jpg").write_text("not a picture")
+    return work
+
+
+BAD_COMMANDS: list[tuple[str, list[str]]] = [
+    ("learn on a typo", ["thumbnail-bandit", "learn", "--db", "typo.sqlite"]),
+    ("learn on a non-URL", ["thumbnail-bandit", "learn", "--db", "not a url at all"]),
+    ("learn on mysql", ["thumbnail-bandit", "learn", "--db", "mysql://x"]),
+    (
+        "learn, password in a broken URL",
+        ["thumbnail-bandit", "learn", "--db", f"postgresql ://alice:{SECRET}@127.0.0.1/db"],
+    ),
+    (
+        "learn, password, nothing listening",
+        ["thumbnail-bandit", "learn", "--db", f"postgresql://alice:{SECRET}@127.0.0.1:1/db"],
+    ),
+    ("learn --every -1", ["thumbnail-bandit", "learn", "--db", "log.sqlite", "--every", "-1"]),
+    (
+        "learn bad setting",
+        ["thumbnail-bandit", "learn", "--db", "log.sqlite", "--set", "epsilon=7"],
+    ),
+    (
+        "learn unknown setting",
+        ["thumbnail-bandit", "learn", "--db", "log.sqlite", "--set", "extra_args=--daemon"],
+    ),
+    (
+        "learn settings file missing",
+        ["thumbnail-bandit", "learn", "--db", "log.sqlite", "--settings", "none.toml"],
+    ),
+    (
+        "replay a missing checkpoint",
+        ["thumbnail-bandit", "replay", "--db", "log.sqlite", "--target", "checkpoint:99"],
+    ),
+    (
+        "replay an empty log",
+        ["thumbnail-bandit", "replay", "--db", "log.sqlite", "--target", "uniform"],
+    ),
+    ("replay typo", ["thumbnail-bandit", "replay", "--db", "typo.sqlite", "--target", "uniform"]),
+    (
+        "replay --since with --log",
+        [
+            "thumbnail-bandit",
+            "replay",
+            "--log",
+            "x.csv",
+            "--target",
+            "uniform",
+            "--since",
+            "2026-01-01",
+        ],
+    ),
+    (
+        "replay a Latin-1 CSV",
+        ["thumbnail-bandit", "replay", "--log", "latin1.csv", "--target", "uniform"],
+    ),
+    (
+        "replay --out under /proc",
+        [
+            "python",
+            "-m",
+            "bandit.replay",
+            "--db",
+            "log.sqlite",
+            "--target",
+            "uniform",
+            "--out",
+            "/proc/x",
+        ],
+    ),
+    (
+        "replay unknown target",
+        ["thumbnail-bandit", "replay", "--db", "log.sqlite", "--target", "nonsense"],
+    ),
+    ("titles show unknown", ["thumbnail-bandit", "titles", "show", "nope", "--db", "log.sqlite"]),
+    (
+        "titles retire unknown",
+        ["thumbnail-bandit", "titles", "retire", "12345", "--db", "log.sqlite"],
+    ),
+    (
+        "titles add-art not an image",
+        ["thumbnail-bandit", "titles", "add-art", "--title", "t", "--db", "log.sqlite", "fake.jpg"],
+    ),
+    (
+        "checkpoints mark-bad unknown",
+        ["thumbnail-bandit", "checkpoints", "mark-bad", "3", "--db", "log.sqlite"],
+    ),
+    (
+        "extract to mysql",
+        ["thumbnails", "extract", str(BIG_BUCK_BUNNY), "--out", "out", "--db", "mysql://x"],
+    ),
+    (
+        "extract, password in a broken URL",
+        [
+            "thumbnail-bandit",
+            "extract",
+            str(BIG_BUCK_BUNNY),
+            "--out",
+            "out",
+            "--db",
+            f"postgresql ://bob:{SECRET}@h/db",
+        ],
+    ),
+    ("python -m bandit.learn typo", ["python", "-m", "bandit.learn", "--db", "typo.sqlite"]),
+]
+
+
+@pytest.mark.parametrize(("what", "command"), BAD_COMMANDS, ids=[w for w, _ in BAD_COMMANDS])
+def test_a_bad_command_is_one_line_without_a_traceback(
+    what: str, command: list[str], workdir: Path
+) -> None:
+    program = [sys.executable] if command[0] == "python" else [str(BIN / command[0])]
+    result = subprocess.run(
+        [*program, *command[1:]],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    )
+    assert result.returncode == 1, (what, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), (what, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert SECRET not in result.stderr + result.stdout
+    assert not (workdir / "typo.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["thumbnail-bandit", "learn"],
+        ["thumbnail-bandit", "replay", "--db", "log.sqlite"],
+        ["thumbnail-bandit", "nosuchcommand"],
+        ["thumbnail-bandit", "replay", "--db", "log.sqlite", "--target", "uniform", "--clip", "-1"],
+        ["thumbnails", "extract", "x.mp4", "--out", "o", "--top-k", "0"],
+    ],
+)
+def test_usage_errors_exit_2_without_a_traceback(command: list[str], workdir: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / command[0]), *command[1:]], cwd=workdir, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(("usage:", command[0]))
+
+
+def test_version_everywhere(workdir: Path) -> None:
+    for command in (
+        ["thumbnail-bandit", "--version"],
+        ["thumbnail-bandit", "learn", "--version"],
+        ["thumbnail-bandit", "extract", "--version"],
+        ["thumbnails", "--version"],
+    ):
+        result = subprocess.run(
+            [str(BIN / command[0]), *command[1:]], cwd=workdir, capture_output=True, text=True
+        )
+        assert result.returncode == 0 and result.stdout.strip().endswith("0.1.0"), command

@@ -109,7 +109,7 @@ def test_every_model_this_engine_writes_passes_its_own_allowlist() -> None:
         {"cb_type": "dr", "power_t": 0.0},
         {"cb_type": "ips"},
     ):
-        policy = VWPolicy(**settings)  # type: ignore[arg-type]
+        policy = VWPolicy(**settings)
         restored = restore_policy("vw", policy.describe_args(), policy.save())
         assert isinstance(restored, VWPolicy)
 

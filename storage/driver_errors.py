@@ -25,6 +25,17 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def is_corruption(exc: BaseException) -> bool:
+    """Whether SQLite reported its file as damaged (SQLITE_CORRUPT / SQLITE_NOTADB)."""
+    code = getattr(exc, "sqlite_errorname", "")
+    text = str(exc)
+    return (
+        code in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+        or "malformed" in text
+        or ("not a database" in text)
+    )
+
+
 def translate(exc: BaseException, *, disconnect: bool = False) -> StorageError | None:
     """The storage error for a driver exception, or None if ``exc`` is not a driver's."""
     if isinstance(exc, StorageError):

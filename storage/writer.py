@@ -65,6 +65,9 @@ class DecisionWriter:
         # many, so rows equal to last time's give back last time's records without parsing.
         self._catalog: dict[str, tuple[list[tuple[Any, ...]], list[Artwork]]] = {}
         self._conn: Any = None
+        # Once SQLite reports the file damaged, nothing more is written to it, even where a
+        # statement would happen to touch only sound pages.
+        self._damaged: str | None = None
 
     def _compile(self, statement: Any) -> tuple[str, list[str] | None]:
         compiled = statement.compile(dialect=self.engine.dialect)
@@ -93,6 +96,10 @@ class DecisionWriter:
 
     def _run(self, work: Callable[[Any], Any]) -> Any:
         """Run ``work(cursor)`` in one transaction; commit, or roll back and re-raise."""
+        if self._damaged is not None:
+            raise DatabaseUnavailable(
+                f"the log file is damaged ({self._damaged}); restore it from a backup"
+            )
         if self._conn is None:
             try:
                 self._conn = self.engine.raw_connection()
@@ -117,6 +124,8 @@ class DecisionWriter:
             mapped = driver_errors.translate(exc, disconnect=broken)
             if mapped is None or mapped is exc:
                 raise
+            if self._sqlite and driver_errors.is_corruption(exc):
+                self._damaged = driver_errors.first_line(exc)
             raise mapped from exc
 
     def _rollback(self) -> bool:

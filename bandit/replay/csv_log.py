@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from bandit.replay.data import LoggedData
+from bandit.replay.data import LoggedData, check_size
 from bandit.replay.errors import BadLog
 
 REQUIRED = ("action", "propensity", "reward")
@@ -159,6 +159,7 @@ def _read(path: Path, handle: TextIO, skip_bad_rows: bool) -> LoggedData:
     vocabulary = sorted({r["action"] for r in rows} | {c for r in rows for c in r["candidates"]})
     index = {a: i for i, a in enumerate(vocabulary)}
     n, n_actions = len(rows), len(vocabulary)
+    check_size(n, n_actions, str(path))
     candidates = np.zeros((n, n_actions), dtype=bool)
     for i, r in enumerate(rows):
         if r["candidates"]:

@@ -14,6 +14,21 @@ from bandit.replay.errors import BadLog
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+#: Estimators hold a few (rows x actions) arrays; past this many cells (~160 MB each) a log is
+#: refused with a clear error instead of exhausting memory. A hostile 139 KB CSV of 10,000 rows
+#: with distinct actions once took 3.3 GB.
+MAX_CELLS = 20_000_000
+
+
+def check_size(rows: int, actions: int, source: str) -> None:
+    """Raise BadLog if ``rows`` x ``actions`` is past what replay holds in memory."""
+    if rows * actions > MAX_CELLS:
+        raise BadLog(
+            f"{source}: {rows:,} decisions over {actions:,} distinct actions is"
+            f" {rows * actions:,} cells, over the {MAX_CELLS:,} replay holds in memory;"
+            " evaluate a part at a time (per title, or a time range)"
+        )
+
 
 @dataclass(frozen=True)
 class LoggedData:

@@ -9,7 +9,7 @@ import numpy as np
 
 import storage
 from bandit.log_boundary import log_errors
-from bandit.replay.data import LoggedData
+from bandit.replay.data import LoggedData, check_size
 from bandit.replay.errors import BadLog
 
 
@@ -40,6 +40,7 @@ def load_sql_log(
             " run `thumbnail-bandit learn` first)"
         )
     vocabulary = sorted(artwork_ids)
+    check_size(len(rows), len(vocabulary), "the SQL log")
     index = {aid: i for i, aid in enumerate(vocabulary)}
     n = len(rows)
     candidates = np.zeros((n, len(vocabulary)), dtype=bool)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bandit.cli.replay import main
 from bandit.replay import BadLog, BadTarget, StaticTable, load_csv_log
@@ -129,3 +132,57 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as usage:
         main(["--target", "uniform"])
     assert usage.value.code == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    body=st.binary(max_size=400)
+    | st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass"))
+    | st.lists(
+        st.tuples(st.text(max_size=8), st.text(max_size=8), st.text(max_size=8)), max_size=8
+    ).map(
+        lambda rows: (
+            b"action,propensity,reward\n"
+            + "".join(f"{a},{p},{r}\n" for a, p, r in rows).encode("utf-8", "surrogatepass")
+        )
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]),
+)
+def test_fuzzed_csv_files_raise_only_bad_log(body: bytes, encoding: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.csv"
+        try:
+            data = body.decode("utf-8").encode(encoding)
+        except (UnicodeDecodeError, UnicodeEncodeError):
+            data = body
+        path.write_bytes(data)
+        try:
+            log = load_csv_log(path)
+        except BadLog as exc:
+            assert "\n" not in str(exc).strip()
+            return
+        assert log.n >= 1
+
+
+def test_a_bom_header_and_a_huge_cell(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfaction,propensity,reward\na,0.5,1\nb,0.5,0\n")
+    assert load_csv_log(bom).n == 2
+    huge = tmp_path / "huge.csv"
+    huge.write_text("action,propensity,reward,note\na,0.5,1," + "x" * 200_000 + "\n")
+    with pytest.raises(BadLog, match="not a readable CSV"):
+        load_csv_log(huge)
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_text("action,propensity,reward\na,0.5,1\n", encoding="utf-16")
+    with pytest.raises(BadLog, match=r"utf16\.csv:1: not UTF-8"):
+        load_csv_log(utf16)
+
+
+def test_rows_times_actions_past_the_memory_cap_is_refused_quickly(tmp_path: Path) -> None:
+    """A 139 KB file of 10,000 rows with distinct actions once took 3.3 GB and 49 s."""
+    wide = tmp_path / "wide.csv"
+    wide.write_text(
+        "action,propensity,reward\n" + "".join(f"a{i},0.5,{i % 2}\n" for i in range(10_000))
+    )
+    with pytest.raises(BadLog, match="100,000,000 cells"):
+        load_csv_log(wide)

@@ -131,6 +131,35 @@ def bench_choose(backend: str, url: str, users: list[Context], raw_p50: float) -
     chooser.close()
 
 
+def bench_file_check(url: str, users: list[Context]) -> None:
+    """What noticing a deleted or replaced SQLite log costs choose(): the same calls with the
+    per-commit ``stat`` on and off, in alternating blocks, medians compared."""
+    import storage.writer as writer_module
+
+    chooser = ArtworkChooser(url)
+    real = writer_module.check_same_file  # type: ignore[attr-defined]
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    for block in range(20):
+        checked = block % 2 == 0
+        writer_module.check_same_file = real if checked else (lambda *_: None)  # type: ignore[attr-defined]
+        for user in users[:250]:
+            t0 = time.perf_counter()
+            chooser.choose("t", user)
+            timings[checked].append(time.perf_counter() - t0)
+    writer_module.check_same_file = real  # type: ignore[attr-defined]
+    chooser.close()
+    on, off = statistics.median(timings[True]), statistics.median(timings[False])
+    emit(
+        "choose.sqlite.deleted_file_check_overhead",
+        (on / off - 1) * 100,
+        "%",
+        baseline_is="choose() p50 with the check switched off, same run",
+        with_check_ms=round(on * 1e3, 4),
+        without_check_ms=round(off * 1e3, 4),
+        target=5.0,
+    )
+
+
 def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
     log = open_log(url, create=True)
     past = datetime.now(UTC) - timedelta(days=1)
@@ -183,6 +212,7 @@ def main() -> None:
             note="choose() minus the durable log write",
         )
         bench_choose("sqlite", url, users, raw_p50)
+        bench_file_check(url, users)
         learn_url = f"sqlite:///{tmp}/learn.sqlite"
         bench_learning(learn_url, _catalog(learn_url), users)
     with scratch_schema("choose.postgresql") as pg_url:

@@ -4,6 +4,7 @@ scripts in a subprocess."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -119,3 +120,77 @@ def test_version_everywhere(workdir: Path) -> None:
             [str(BIN / command[0]), *command[1:]], cwd=workdir, capture_output=True, text=True
         )
         assert result.returncode == 0 and result.stdout.strip().endswith("0.1.0"), command
+
+
+def _cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "thumbnail-bandit"), *args], cwd=workdir, capture_output=True, text=True
+    )
+
+
+def test_changing_the_policy_of_a_learned_log_needs_restart_from_scratch(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bandit import ArtworkChooser
+    from storage import NewArtwork, open_log
+
+    with open_log(tmp_path / "log.sqlite", create=True) as log:
+        log.register("t", [NewArtwork("a.jpg"), NewArtwork("b.jpg")])
+        past = datetime.now(UTC) - timedelta(days=1)
+        chooser = ArtworkChooser(log, clock=lambda: past)
+        for i in range(20):
+            chooser.choose("t", {"segment": "a"}, event_id=f"e{i}")
+        chooser.close()
+    assert _cli(tmp_path, "learn", "--db", "log.sqlite").returncode == 0
+    refused = _cli(tmp_path, "learn", "--db", "log.sqlite", "--policy", "thompson")
+    assert refused.returncode == 1 and "--restart-from-scratch" in refused.stderr
+    same = _cli(tmp_path, "learn", "--db", "log.sqlite", "--set", "exploration=epsilon")
+    assert same.returncode == 0, same.stderr  # the settings the log already has
+    settings = tmp_path / "thompson.toml"
+    settings.write_text('policy = "thompson"\n[params]\ndraws = 500\n')
+    restarted = _cli(
+        tmp_path,
+        "learn",
+        "--db",
+        "log.sqlite",
+        "--settings",
+        str(settings),
+        "--restart-from-scratch",
+    )
+    assert restarted.returncode == 0, restarted.stderr
+    assert "learned 20" in restarted.stdout  # the whole log, from the start
+    with open_log(tmp_path / "log.sqlite") as log:
+        head = log.head_checkpoint()
+        assert head is not None and head.policy == "thompson" and head.last_seq == 20
+    listing = _cli(tmp_path, "checkpoints", "list", "--db", "log.sqlite")
+    assert listing.stdout.split("\n")[0].startswith("2\t")
+
+
+def test_still_images_are_registered_by_their_content(tmp_path: Path) -> None:
+    import shutil
+
+    import cv2
+    import skimage.data
+
+    first = tmp_path / "key_art.png"
+    cv2.imwrite(str(first), skimage.data.astronaut()[:, :, ::-1])
+    copy = tmp_path / "copied" / "same_picture.png"
+    copy.parent.mkdir()
+    shutil.copy(first, copy)
+    added = _cli(
+        tmp_path, "titles", "add-art", "--title", "film", "--db", "new.sqlite", "--json", str(first)
+    )
+    assert added.returncode == 0, added.stderr
+    [row] = json.loads(added.stdout)
+    again = _cli(
+        tmp_path, "titles", "add-art", "--title", "film", "--db", "new.sqlite", "--json", str(copy)
+    )
+    assert json.loads(again.stdout)[0]["id"] == row["id"]  # the same artwork, moved
+    shown = json.loads(
+        _cli(tmp_path, "titles", "show", "film", "--db", "new.sqlite", "--json").stdout
+    )
+    assert len(shown) == 1 and shown[0]["image"] == str(copy.resolve())
+    assert shown[0]["features"]["face_count"] >= 1
+    assert _cli(tmp_path, "titles", "retire", str(row["id"]), "--db", "new.sqlite").returncode == 0
+    listing = _cli(tmp_path, "titles", "list", "--db", "new.sqlite").stdout
+    assert listing.strip() == "film\t0 active of 1"

@@ -74,3 +74,24 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
     for image in images:
         assert (out / image).is_file(), image
     assert "Segment: faces" in html and "Replay evaluation" in html
+
+
+@pytest.mark.slow
+def test_the_demo_runs_again_on_the_same_log(log_url: str, tmp_path: Path) -> None:
+    """Once, a second run on the same PostgreSQL log ended in ConflictingRecord."""
+    args = ["--db", log_url, "--titles", "0", "--impressions", "400", "--learn-every", "200"]
+    from storage import open_log
+
+    first = demo.main([*args, "--out", str(tmp_path / "first"), "--quiet"])
+    with open_log(log_url) as log:
+        artworks = [a.id for a in log.artworks("bigbuckbunny", active_only=False)]
+    second = demo.main([*args, "--out", str(tmp_path / "second"), "--quiet"])
+    assert {"learning policy", "uniform", "oracle"} <= first.keys() & second.keys()
+    html = (tmp_path / "second" / "report.html").read_text()
+    for image in re.findall(r'src="([^"]+)"', html):
+        assert (tmp_path / "second" / image).is_file(), image  # no broken images
+    with open_log(log_url) as log:
+        assert log.decision("demo-0-r1-399").title_id == "bigbuckbunny"
+        again = [a.id for a in log.artworks("bigbuckbunny", active_only=False)]
+        assert again == artworks  # the same frames, not registered twice
+        assert all("second" in a.image_path for a in log.artworks("bigbuckbunny"))

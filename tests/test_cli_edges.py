@@ -173,7 +173,8 @@ def test_still_images_are_registered_by_their_content(tmp_path: Path) -> None:
     import skimage.data
 
     first = tmp_path / "key_art.png"
-    cv2.imwrite(str(first), skimage.data.astronaut()[:, :, ::-1])
+    astronaut = skimage.data.astronaut()  # type: ignore[no-untyped-call]
+    cv2.imwrite(str(first), astronaut[:, :, ::-1])
     copy = tmp_path / "copied" / "same_picture.png"
     copy.parent.mkdir()
     shutil.copy(first, copy)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,9 +23,11 @@ from sqlalchemy.orm import sessionmaker
 
 from bandit import VWPolicy
 from bandit.replay import (
+    CandidateSets,
     LearningTarget,
     LoggedData,
     StaticTable,
+    UniformTarget,
     evaluate,
     load_sql_log,
     pushdown_ips,
@@ -42,6 +45,7 @@ from storage import (
 N_BIG = 1_000_000
 N_SQL = 100_000
 N_LEARN = 5_000
+N_CSV = 1_000_000
 
 
 def synthetic(n: int, seed: int = 0) -> LoggedData:
@@ -58,16 +62,15 @@ def synthetic(n: int, seed: int = 0) -> LoggedData:
         propensity=logging[seg, chosen],
         reward=(rng.random(n) < click[seg, chosen]).astype(np.float64),
         segment=segments[seg],
-        candidates=np.ones((n, n_actions), dtype=bool),
+        candidates=CandidateSets.everything(n, n_actions),
         event_id=[str(i) for i in range(n)],
     )
 
 
 def bench_million() -> None:
     data = synthetic(N_BIG)
-    target = np.tile(np.full(len(data.actions), 1 / len(data.actions)), (data.n, 1))
     start = time.perf_counter()
-    evaluate(data, target, "uniform", bootstrap=200)
+    evaluate(data, UniformTarget().pmf(data), "uniform", bootstrap=200)
     emit(
         "replay.1M_ips_snips_dr_bootstrap200",
         time.perf_counter() - start,
@@ -125,7 +128,7 @@ def bench_pushdown(backend: str, url: str) -> None:
     pushed_s = time.perf_counter() - start
     start = time.perf_counter()
     data = load_sql_log(url)
-    memory = evaluate(data, table.matrix(data), "t", bootstrap=0)
+    memory = evaluate(data, table.pmf(data), "t", bootstrap=0)
     memory_s = time.perf_counter() - start
     ips = next(e for e in memory if e.estimator == "ips")
     emit(
@@ -146,11 +149,62 @@ def bench_learning_replay() -> None:
     data = LoggedData(**{**data.__dict__, "contexts": contexts})
     target = LearningTarget(VWPolicy, "vw")
     start = time.perf_counter()
-    target.matrix(data)
+    target.pmf(data)
     emit("replay.progressive_vw", N_LEARN / (time.perf_counter() - start), "events/s")
 
 
+_READ_CSV = """
+import resource, sys, time
+from bandit.replay import UniformTarget, load_csv_log, run_replay
+if sys.argv[2] == "imports-only":
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0.0)
+    raise SystemExit
+start = time.perf_counter()
+data = load_csv_log(sys.argv[1])
+run_replay(data, [UniformTarget()], bootstrap=0)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - start)
+"""
+
+
+def bench_csv_memory(tmp: str) -> None:
+    """1M CSV rows over 1,000 distinct actions, 5 candidates each: peak memory of reading and
+    evaluating them, against the same process with only the imports, in the same run."""
+    rng = np.random.default_rng(4)
+    path = Path(tmp) / "big.csv"
+    with path.open("w") as f:
+        f.write("action,propensity,reward,segment,candidates\n")
+        for i in range(N_CSV):
+            offered = rng.choice(1_000, size=5, replace=False)
+            f.write(
+                f"a{offered[0]},0.2,{int(rng.random() < 0.1)},s{i % 8},"
+                + ";".join(f"a{a}" for a in offered)
+                + "\n"
+            )
+    peak: dict[str, tuple[float, float]] = {}
+    for what in ("imports-only", "read"):
+        out = subprocess.run(
+            [sys.executable, "-c", _READ_CSV, str(path), what],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        peak[what] = (int(out[0]) / 1024, float(out[1]))
+    emit(
+        "replay.csv_1M_rows_1000_actions.peak_rss",
+        peak["read"][0],
+        "MiB",
+        peak["imports-only"][0],
+        baseline_is="the same process with only the imports",
+        target=1024,
+        file_mib=round(path.stat().st_size / 2**20, 1),
+        seconds=round(peak["read"][1], 2),
+        dense_would_need_mib=round(N_CSV * 1_000 * 17 / 2**20),
+    )
+
+
 def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_csv_memory(tmp)
     bench_million()
     with tempfile.TemporaryDirectory() as tmp:
         bench_pushdown("sqlite", f"sqlite:///{tmp}/replay.sqlite")

@@ -6,6 +6,7 @@ from bandit.replay.errors import BadLog, BadTarget, ReplayError
 from bandit.replay.estimators import ESTIMATORS, Estimate, evaluate
 from bandit.replay.pushdown import PushdownResult, pushdown_ips
 from bandit.replay.run import parse_target, run_replay
+from bandit.replay.sparse import CandidateSets, GroupedPmf
 from bandit.replay.sql_log import load_sql_log
 from bandit.replay.targets import LearningTarget, PolicyTarget, StaticTable, Target, UniformTarget
 
@@ -13,7 +14,9 @@ __all__ = [
     "ESTIMATORS",
     "BadLog",
     "BadTarget",
+    "CandidateSets",
     "Estimate",
+    "GroupedPmf",
     "LearningTarget",
     "LoggedData",
     "PolicyTarget",

@@ -20,18 +20,28 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, overload
 
 import numpy as np
 
-from bandit.replay.data import LoggedData, check_size
+from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog
+from bandit.replay.sparse import CandidateSets
 
 REQUIRED = ("action", "propensity", "reward")
 OPTIONAL = ("event_id", "timestamp", "segment", "candidates", "n_actions")
+
+#: Distinct actions a CSV log may name. Artwork choices have a handful per title; a file with
+#: far more is most likely ids of something else, and would only exhaust memory.
+MAX_ACTIONS = 100_000
+
+#: Distinct candidate sets stored once; past this, new sets are kept row by row.
+MAX_SHARED_SETS = 10_000
 
 
 class _BadRow(Exception):
@@ -142,45 +152,158 @@ def _read(path: Path, handle: TextIO, skip_bad_rows: bool) -> LoggedData:
             close = difflib.get_close_matches(name, columns, n=1, cutoff=0.6)
             hints.append(f"{name!r}" + (f" (is {close[0]!r} it?)" if close else ""))
         raise BadLog(f"{path}: missing required column(s) {', '.join(hints)}; found {columns}")
-    rows: list[dict[str, Any]] = []
+    columns_seen = _Columns(path)
     skipped: Counter[str] = Counter()
     examples: dict[str, int] = {}
     for line, raw in enumerate(reader, start=2):
         try:
-            rows.append(_parse(raw))
+            columns_seen.add(_parse(raw), line)
         except _BadRow as bad:
             if not skip_bad_rows:
                 raise BadLog(f"{path}:{line}: {bad.detail}") from None
             skipped[bad.reason] += 1
             examples.setdefault(bad.reason, line)
-    if not rows:
+    if not columns_seen.rows:
         detail = f" ({sum(skipped.values())} bad rows skipped)" if skipped else ""
         raise BadLog(f"{path}: the log has no usable rows{detail}")
-    vocabulary = sorted({r["action"] for r in rows} | {c for r in rows for c in r["candidates"]})
-    index = {a: i for i, a in enumerate(vocabulary)}
-    n, n_actions = len(rows), len(vocabulary)
-    check_size(n, n_actions, str(path))
-    candidates = np.zeros((n, n_actions), dtype=bool)
-    for i, r in enumerate(rows):
-        if r["candidates"]:
-            candidates[i, [index[c] for c in r["candidates"]]] = True
-        else:
-            candidates[i] = True  # no candidate list: every action known to the log
-    have_times = all(r["timestamp"] is not None for r in rows)
-    return LoggedData(
-        actions=tuple(vocabulary),
-        chosen=np.array([index[r["action"]] for r in rows], dtype=np.int64),
-        propensity=np.array([r["propensity"] for r in rows]),
-        reward=np.array([r["reward"] for r in rows]),
-        segment=np.array([r["segment"] for r in rows], dtype=str),
-        candidates=candidates,
-        event_id=[r["event_id"] or f"{path.stem}-{i + 2}" for i, r in enumerate(rows)],
-        timestamp=np.array([np.datetime64(r["timestamp"].replace(tzinfo=None)) for r in rows])
-        if have_times
-        else None,
-        contexts=[{"segment": r["segment"] or "all", **r["context"]} for r in rows],
-        skipped={
-            f"{reason} (first at line {examples[reason]})": count
-            for reason, count in skipped.items()
-        },
+    return columns_seen.logged_data(
+        {f"{reason} (first at line {examples[reason]})": n for reason, n in skipped.items()}
     )
+
+
+class _EventIds(Sequence[str]):
+    """The rows' event ids: the file's own where it gives one, else ``<file>-<line>``, made
+    when asked for rather than stored a million times."""
+
+    def __init__(self, stem: str, lines: array[int], given: dict[int, str]) -> None:
+        self._stem, self._lines, self._given = stem, lines, given
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self._given.get(i) or f"{self._stem}-{self._lines[i]}"
+
+
+class _Columns:
+    """The rows read so far, column by column in compact arrays: memory grows with the rows
+    and the candidates they list, not with rows x distinct actions."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self.action_ids: dict[str, int] = {}
+        self.chosen = array("q")
+        self.propensity = array("d")
+        self.reward = array("d")
+        self.segment_ids: dict[str, int] = {}
+        self.segment = array("q")
+        # Candidate sets: repeated ones are stored once while they are few (a catalogue's
+        # titles); past MAX_SHARED_SETS each new set is kept as it comes, in flat arrays.
+        self.set_ids: dict[tuple[int, ...], int] = {}
+        self.set_actions = array("q")
+        self.set_sizes = array("q")
+        self.set_of_row = array("q")  # -1: no candidate list, every action the log knows
+        self.event_ids: dict[int, str] = {}  # only the ids the file gives, by row
+        self.lines = array("q")
+        self.times = array("q")  # microseconds since the epoch, naive
+        self.have_times = True
+        self.contexts: dict[int, dict[str, Any]] = {}  # only rows with context columns
+
+    def _action(self, name: str) -> int:
+        found = self.action_ids.get(name)
+        if found is None:
+            if len(self.action_ids) >= MAX_ACTIONS:
+                raise BadLog(
+                    f"{self.path}: more than {MAX_ACTIONS:,} distinct actions; replay"
+                    " evaluates artwork choices, not open-ended ids (split the log per title)"
+                )
+            found = self.action_ids[name] = len(self.action_ids)
+        return found
+
+    def add(self, row: dict[str, Any], line: int) -> None:
+        self.chosen.append(self._action(row["action"]))
+        self.propensity.append(row["propensity"])
+        self.reward.append(row["reward"])
+        self.segment.append(self.segment_ids.setdefault(row["segment"], len(self.segment_ids)))
+        if row["candidates"]:
+            self.set_of_row.append(self._set({self._action(c) for c in row["candidates"]}))
+        else:
+            self.set_of_row.append(-1)
+        if row["event_id"]:
+            self.event_ids[self.rows] = row["event_id"]
+        self.lines.append(line)
+        when = row["timestamp"]
+        if when is None:
+            self.have_times = False
+        elif self.have_times:
+            self.times.append(int(np.datetime64(when.replace(tzinfo=None), "us").astype(np.int64)))
+        if row["context"]:
+            self.contexts[self.rows] = row["context"]
+        self.rows += 1
+
+    def _set(self, actions: set[int]) -> int:
+        key = tuple(sorted(actions))
+        found = self.set_ids.get(key)
+        if found is not None:
+            return found
+        new = len(self.set_sizes)
+        if len(self.set_ids) < MAX_SHARED_SETS:
+            self.set_ids[key] = new
+        self.set_actions.extend(key)
+        self.set_sizes.append(len(key))
+        return new
+
+    def logged_data(self, skipped: dict[str, int]) -> LoggedData:
+        # Sorted vocabulary, as a reader of the output expects; remap the first-seen indices.
+        vocabulary = sorted(self.action_ids)
+        remap = np.empty(len(vocabulary), dtype=np.int64)
+        for new, name in enumerate(vocabulary):
+            remap[self.action_ids[name]] = new
+        sizes = np.frombuffer(self.set_sizes, dtype=np.int64)
+        actions = remap[np.frombuffer(self.set_actions, dtype=np.int64)]
+        owners = np.repeat(np.arange(len(sizes)), sizes)
+        actions = actions[np.lexsort((actions, owners))]  # sorted within each set again
+        of_row = np.frombuffer(self.set_of_row, dtype=np.int64).copy()
+        if (of_row < 0).any():  # rows without a candidate list share one set: everything
+            of_row[of_row < 0] = len(sizes)
+            sizes = np.append(sizes, len(vocabulary))
+            actions = np.concatenate([actions, np.arange(len(vocabulary))])
+        candidates = CandidateSets(
+            of_row, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), actions
+        )
+        segment_names = sorted(self.segment_ids)
+        seg_remap = np.empty(len(segment_names), dtype=np.int64)
+        for new, name in enumerate(segment_names):
+            seg_remap[self.segment_ids[name]] = new
+        segment_index = seg_remap[np.frombuffer(self.segment, dtype=np.int64)]
+        names = np.array(segment_names, dtype=str)
+        return LoggedData(
+            actions=tuple(vocabulary),
+            chosen=remap[np.frombuffer(self.chosen, dtype=np.int64)],
+            propensity=np.frombuffer(self.propensity, dtype=np.float64).copy(),
+            reward=np.frombuffer(self.reward, dtype=np.float64).copy(),
+            segment=names[segment_index],
+            candidates=candidates,
+            event_id=_EventIds(self.path.stem, self.lines, self.event_ids),
+            timestamp=np.frombuffer(self.times, dtype=np.int64).astype("datetime64[us]")
+            if self.have_times
+            else None,
+            contexts=[
+                {"segment": names[s] or "all", **self.contexts.get(i, {})}
+                for i, s in enumerate(segment_index)
+            ]
+            if self.contexts
+            else None,
+            skipped=skipped,
+            segment_names=tuple(segment_names),
+            segment_index=segment_index,
+        )

@@ -1,4 +1,8 @@
-"""`LoggedData`: logged decisions as arrays, the input of every estimator."""
+"""`LoggedData`: logged decisions as arrays, the input of every estimator.
+
+Candidate sets and the logging policy's pmf are stored sparsely (`bandit.replay.sparse`), so
+memory grows with the rows and the candidates they list, not with rows x all actions.
+"""
 
 from __future__ import annotations
 
@@ -10,33 +14,29 @@ import numpy as np
 import numpy.typing as npt
 
 from bandit.replay.errors import BadLog
+from bandit.replay.sparse import CandidateSets, FloatArray, GroupedPmf, IntArray
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-#: Estimators hold a few (rows x actions) arrays; past this many cells (~160 MB each) a log is
-#: refused with a clear error instead of exhausting memory. A hostile 139 KB CSV of 10,000 rows
-#: with distinct actions once took 3.3 GB.
+#: Dense work past this many cells (~160 MB of floats) is refused with a clear error rather
+#: than exhausting memory: a policy target scoring every candidate of every row, or the
+#: reward model's segments x actions table.
 MAX_CELLS = 20_000_000
 
+__all__ = ["MAX_CELLS", "CandidateSets", "FloatArray", "IntArray", "LoggedData", "check_size"]
 
-def check_size(rows: int, actions: int, source: str) -> None:
-    """Raise BadLog if ``rows`` x ``actions`` is past what replay holds in memory."""
-    if rows * actions > MAX_CELLS:
+
+def check_size(cells: int, what: str) -> None:
+    """Raise BadLog if ``cells`` is past what replay holds densely in memory."""
+    if cells > MAX_CELLS:
         raise BadLog(
-            f"{source}: {rows:,} decisions over {actions:,} distinct actions is"
-            f" {rows * actions:,} cells, over the {MAX_CELLS:,} replay holds in memory;"
-            " evaluate a part at a time (per title, or a time range)"
+            f"{what} needs {cells:,} cells, over the {MAX_CELLS:,} replay holds in memory;"
+            " evaluate a part of the log at a time (per title, or a time range), or list"
+            " each decision's candidates"
         )
 
 
 @dataclass(frozen=True)
 class LoggedData:
-    """n logged decisions over a vocabulary of A actions (action ids as strings).
-
-    Candidate sets are a boolean mask; when every decision could choose among all actions,
-    ``candidates`` is all True.
-    """
+    """n logged decisions over a vocabulary of A actions (action ids as strings)."""
 
     actions: tuple[str, ...]
     """The action vocabulary, shape (A,)."""
@@ -48,19 +48,24 @@ class LoggedData:
     """Shape (n,), in [0, 1]."""
     segment: npt.NDArray[np.str_]
     """Shape (n,); '' when the log has none."""
-    candidates: npt.NDArray[np.bool_]
-    """Shape (n, A): which actions each decision could choose."""
+    candidates: CandidateSets
+    """Which actions each decision could choose."""
     event_id: Sequence[str]
     timestamp: npt.NDArray[np.datetime64] | None = None
     """Shape (n,), when the log has times."""
     contexts: Sequence[Mapping[str, Any]] | None = None
-    """Each decision's full context (needed by policy targets), when known."""
-    logged_pmf: npt.NDArray[np.float64] | None = None
-    """Shape (n, A): the logging policy's whole pmf, when known (the engine's own log)."""
+    """Each decision's full context (needed by policy targets), when known; without it a
+    policy sees only the segment."""
+    logged_pmf: GroupedPmf | None = None
+    """The logging policy's whole pmf per decision, when known (the engine's own log)."""
     action_features: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """Features of each action (artwork), for policy targets."""
     skipped: Mapping[str, int] = field(default_factory=dict)
     """Rows left out with --skip-bad-rows, counted by reason."""
+    segment_names: tuple[str, ...] = ()
+    """The distinct segments; derived from ``segment`` when not given."""
+    segment_index: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Shape (n,): each row's index into ``segment_names``."""
 
     def __post_init__(self) -> None:
         n = len(self.chosen)
@@ -69,8 +74,12 @@ class LoggedData:
         for name in ("propensity", "reward", "segment", "event_id"):
             if len(getattr(self, name)) != n:
                 raise BadLog(f"{name} has {len(getattr(self, name))} rows, chosen has {n}")
-        if self.candidates.shape != (n, len(self.actions)):
-            raise BadLog("candidates must have shape (n, n_actions)")
+        if len(self.candidates.of_row) != n:
+            raise BadLog("candidates must name a set for every row")
+        if not self.segment_names:
+            names, index = np.unique(self.segment, return_inverse=True)
+            object.__setattr__(self, "segment_names", tuple(str(s) for s in names))
+            object.__setattr__(self, "segment_index", index.astype(np.int64))
 
     @property
     def n(self) -> int:
@@ -78,18 +87,22 @@ class LoggedData:
 
     def subset(self, rows: npt.NDArray[np.bool_] | IntArray) -> LoggedData:
         """The same log restricted to ``rows`` (a mask or indices)."""
-        idx = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+        idx: IntArray = (
+            np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+        ).astype(np.int64)
         return LoggedData(
             actions=self.actions,
             chosen=self.chosen[idx],
             propensity=self.propensity[idx],
             reward=self.reward[idx],
             segment=self.segment[idx],
-            candidates=self.candidates[idx],
+            candidates=self.candidates.subset(idx),
             event_id=[self.event_id[i] for i in idx],
             timestamp=None if self.timestamp is None else self.timestamp[idx],
             contexts=None if self.contexts is None else [self.contexts[i] for i in idx],
-            logged_pmf=None if self.logged_pmf is None else self.logged_pmf[idx],
+            logged_pmf=None if self.logged_pmf is None else self.logged_pmf.take(idx),
             action_features=self.action_features,
             skipped=self.skipped,
+            segment_names=self.segment_names,
+            segment_index=self.segment_index[idx],
         )

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bandit.replay.data import FloatArray, LoggedData
-from bandit.replay.reward_model import cross_fitted_rewards
+from bandit.replay.data import LoggedData
+from bandit.replay.reward_model import RewardModel, cross_fitted_rewards
+from bandit.replay.sparse import FloatArray, GroupedPmf
 
 Z95 = 1.959963984540054
 #: Target mass on actions the logger gave less than this is "unsupported".
@@ -86,9 +87,24 @@ def _normal(terms: FloatArray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _support_warnings(data: LoggedData, pi: FloatArray, w: FloatArray) -> tuple[str, ...]:
+def _unsupported_mass(data: LoggedData, pi: GroupedPmf) -> float:
+    """The target's mean probability on candidates the logger gave < SUPPORT_FLOOR (or did
+    not list at all): one minus its mass where the logger had support."""
+    logged = data.logged_pmf
+    assert logged is not None
+    sizes = np.diff(logged.indptr)[logged.of_row]
+    starts = np.repeat(logged.indptr[logged.of_row], sizes)
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    entries = starts + offsets
+    supported = logged.probs[entries] >= SUPPORT_FLOOR
+    rows = np.repeat(np.arange(data.n), sizes)[supported]
+    covered = float(pi.probability(rows, logged.actions[entries][supported]).sum())
+    return max(0.0, 1.0 - covered / data.n)
+
+
+def _support_warnings(data: LoggedData, pi: GroupedPmf, w: FloatArray) -> tuple[str, ...]:
     if data.logged_pmf is not None:
-        unsupported = float((pi * (data.logged_pmf < SUPPORT_FLOOR)).sum(axis=1).mean())
+        unsupported = _unsupported_mass(data, pi)
         if unsupported > MAX_UNSUPPORTED:
             return (
                 f"poor support: the target puts {unsupported:.0%} of its probability on"
@@ -106,25 +122,24 @@ def _support_warnings(data: LoggedData, pi: FloatArray, w: FloatArray) -> tuple[
 
 def evaluate(
     data: LoggedData,
-    pi: FloatArray,
+    pi: GroupedPmf,
     target: str,
     *,
     clip: float = 10.0,
     bootstrap: int = 200,
     seed: int = 0,
-    r_hat: FloatArray | None = None,
+    r_hat: RewardModel | None = None,
     segment: str | None = None,
 ) -> list[Estimate]:
-    """Every estimator for one target. ``pi`` has shape (n, A): the target's pmf per decision."""
-    rows = np.arange(data.n)
-    pi_logged = pi[rows, data.chosen]
+    """Every estimator for one target; ``pi`` is the target's pmf for each decision."""
+    pi_logged = pi.at(data.chosen)
     w = pi_logged / data.propensity
     w_clipped = np.minimum(w, clip)
     r = data.reward
     if r_hat is None:
         r_hat = cross_fitted_rewards(data)
-    r_hat_logged = r_hat[rows, data.chosen]
-    dm_terms = (pi * r_hat).sum(axis=1)
+    r_hat_logged = r_hat.at(data.chosen)
+    dm_terms = r_hat.expect(pi)
     columns = {
         "ips": w * r,
         "w": w,
@@ -200,9 +215,9 @@ def evaluate(
     return out
 
 
-def cumulative_ips(data: LoggedData, pi: FloatArray) -> tuple[FloatArray, FloatArray]:
+def cumulative_ips(data: LoggedData, pi: GroupedPmf) -> tuple[FloatArray, FloatArray]:
     """(x, SNIPS so far) in log order, for the 'estimate over time' plot."""
     rows = np.arange(data.n)
-    w = pi[rows, data.chosen] / data.propensity
+    w = pi.at(data.chosen) / data.propensity
     cumulative: FloatArray = np.cumsum(w * data.reward) / np.maximum(np.cumsum(w), 1e-300)
     return (rows + 1.0).astype(np.float64), cumulative

@@ -11,10 +11,11 @@ import storage
 from bandit.errors import BanditError
 from bandit.log_boundary import log_errors
 from bandit.policies.registry import build_policy, restore_policy
-from bandit.replay.data import FloatArray, LoggedData
+from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadTarget
 from bandit.replay.estimators import Estimate, cumulative_ips, evaluate
 from bandit.replay.reward_model import cross_fitted_rewards
+from bandit.replay.sparse import FloatArray
 from bandit.replay.targets import (
     LearningTarget,
     PolicyTarget,
@@ -92,7 +93,7 @@ def run_replay(
         if progress is not None:
             progress(done, len(targets))
         try:
-            pi = target.matrix(data)
+            pi = target.pmf(data)
         except BanditError:
             raise
         except Exception as exc:
@@ -103,16 +104,16 @@ def run_replay(
         curves[target.name] = cumulative_ips(data, pi)
         if by_segment:
             for segment in np.unique(data.segment):
-                rows = data.segment == segment
+                rows = np.flatnonzero(data.segment == segment)
                 part = data.subset(rows)
                 estimates += evaluate(
                     part,
-                    pi[rows],
+                    pi.take(rows),
                     target.name,
                     clip=clip,
                     bootstrap=bootstrap,
                     seed=seed,
-                    r_hat=r_hat[rows],
+                    r_hat=r_hat.take(rows),
                     segment=str(segment) or "(none)",
                 )
     return estimates, curves

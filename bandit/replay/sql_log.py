@@ -9,8 +9,9 @@ import numpy as np
 
 import storage
 from bandit.log_boundary import log_errors
-from bandit.replay.data import LoggedData, check_size
+from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog
+from bandit.replay.sparse import CandidateSets, GroupedPmf
 
 
 def load_sql_log(
@@ -40,25 +41,35 @@ def load_sql_log(
             " run `thumbnail-bandit learn` first)"
         )
     vocabulary = sorted(artwork_ids)
-    check_size(len(rows), len(vocabulary), "the SQL log")
     index = {aid: i for i, aid in enumerate(vocabulary)}
-    n = len(rows)
-    candidates = np.zeros((n, len(vocabulary)), dtype=bool)
-    logged_pmf = np.zeros((n, len(vocabulary)))
-    for i, row in enumerate(rows):
-        columns = [index[a] for a in row.candidate_ids]
-        candidates[i, columns] = True
-        logged_pmf[i, columns] = row.pmf
+    candidates = CandidateSets.from_lists([[index[a] for a in row.candidate_ids] for row in rows])
+    # The logger's pmf per decision, one group per row, actions in sorted order.
+    flat_actions, flat_probs, sizes = [], [], []
+    for row in rows:
+        pairs = sorted((index[a], p) for a, p in zip(row.candidate_ids, row.pmf, strict=True))
+        flat_actions += [a for a, _ in pairs]
+        flat_probs += [p for _, p in pairs]
+        sizes.append(len(pairs))
+    segment = np.array([str(row.context.get("segment", "")) for row in rows], dtype=str)
+    names, segment_index = np.unique(segment, return_inverse=True)
     return LoggedData(
         actions=tuple(str(a) for a in vocabulary),
         chosen=np.array([index[row.artwork_id] for row in rows], dtype=np.int64),
         propensity=np.array([row.probability for row in rows]),
         reward=np.array([row.reward for row in rows]),
-        segment=np.array([str(row.context.get("segment", "")) for row in rows], dtype=str),
+        segment=segment,
         candidates=candidates,
         event_id=[row.event_id for row in rows],
         timestamp=np.array([np.datetime64(row.created_at.replace(tzinfo=None)) for row in rows]),
         contexts=[row.context for row in rows],
-        logged_pmf=logged_pmf,
+        logged_pmf=GroupedPmf.per_row(
+            np.array(sizes, dtype=np.int64),
+            np.array(flat_actions, dtype=np.int64),
+            np.array(flat_probs),
+            segment_index.astype(np.int64),
+            len(vocabulary),
+        ),
         action_features=features,
+        segment_names=tuple(str(s) for s in names),
+        segment_index=segment_index.astype(np.int64),
     )

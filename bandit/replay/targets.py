@@ -17,8 +17,9 @@ from bandit.context import Context
 from bandit.errors import BanditError
 from bandit.policies.base import Policy
 from bandit.records import Arm, LearningExample
-from bandit.replay.data import FloatArray, LoggedData
+from bandit.replay.data import LoggedData, check_size
 from bandit.replay.errors import BadTarget
+from bandit.replay.sparse import FloatArray, GroupedPmf, IntArray
 
 #: How far a segment's probabilities may be from summing to 1.
 SUM_TOLERANCE = 1e-6
@@ -28,26 +29,49 @@ class Target(ABC):
     name: str
 
     @abstractmethod
-    def matrix(self, data: LoggedData) -> FloatArray:
-        """The target's pmf for every logged decision: shape (n, A), rows sum to 1 over the
-        decision's candidates."""
+    def pmf(self, data: LoggedData) -> GroupedPmf:
+        """The target's pmf for every logged decision, over that decision's candidates."""
 
 
-def _restrict(weights: FloatArray, candidates: np.ndarray, what: str) -> FloatArray:
-    masked = np.where(candidates, weights, 0.0)
-    totals = masked.sum(axis=1, keepdims=True)
+def _by_segment_and_set(data: LoggedData, weights: FloatArray | None, what: str) -> GroupedPmf:
+    """A pmf that depends only on the segment and the candidate set: one group per distinct
+    (segment, set) pair, holding ``weights[segment, action]`` (uniform when None)
+    renormalised over the set."""
+    sets = data.candidates
+    n_sets = len(sets.indptr) - 1
+    pair = data.segment_index * n_sets + sets.of_row
+    pairs, of_row = np.unique(pair, return_inverse=True)
+    set_of_group, segment_of_group = pairs % n_sets, pairs // n_sets
+    sizes = np.diff(sets.indptr)[set_of_group]
+    starts = np.repeat(sets.indptr[set_of_group], sizes)
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    actions = sets.actions[starts + offsets]
+    owners = np.repeat(np.arange(len(pairs)), sizes)
+    raw = (
+        np.ones(len(actions))
+        if weights is None
+        else weights[segment_of_group[owners], actions].astype(np.float64)
+    )
+    totals = np.zeros(len(pairs))
+    np.add.at(totals, owners, raw)
     if np.any(totals <= 0):
-        row = int(np.flatnonzero(totals[:, 0] <= 0)[0])
+        row = int(np.flatnonzero(totals[of_row] <= 0)[0])
         raise BadTarget(f"{what} gives no probability to any candidate of logged row {row + 1}")
-    result: FloatArray = masked / totals
-    return result
+    return GroupedPmf(
+        of_row=of_row.astype(np.int64),
+        indptr=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        actions=actions.astype(np.int64),
+        probs=raw / totals[owners],
+        segment_of_group=segment_of_group.astype(np.int64),
+        n_actions=len(data.actions),
+    )
 
 
 class UniformTarget(Target):
     name = "uniform"
 
-    def matrix(self, data: LoggedData) -> FloatArray:
-        return _restrict(np.ones(data.candidates.shape), data.candidates, self.name)
+    def pmf(self, data: LoggedData) -> GroupedPmf:
+        return _by_segment_and_set(data, None, self.name)
 
 
 class StaticTable(Target):
@@ -93,33 +117,39 @@ class StaticTable(Target):
                 )
         return cls(dict(table), name=path.name)
 
-    def matrix(self, data: LoggedData) -> FloatArray:
+    def pmf(self, data: LoggedData) -> GroupedPmf:
         index = {a: i for i, a in enumerate(data.actions)}
-        rows_by_segment: dict[str, FloatArray] = {}
-        for segment, probs in self.table.items():
-            vector = np.zeros(len(data.actions))
+        check_size(len(data.segment_names) * len(data.actions), f"target {self.name}")
+        weights = np.zeros((len(data.segment_names), len(data.actions)))
+        for segment, name in enumerate(data.segment_names):
+            probs = self.table.get(name, self.table.get("*"))
+            if probs is None:
+                raise BadTarget(
+                    f"{self.name}: no probabilities for segment {name!r} and no '*' default"
+                )
             for action, p in probs.items():
                 if action in index:
-                    vector[index[action]] = p
-            rows_by_segment[segment] = vector
-        default = rows_by_segment.get("*")
-        weights = np.empty(data.candidates.shape)
-        for segment in np.unique(data.segment):
-            found = rows_by_segment.get(str(segment), default)
-            if found is None:
-                raise BadTarget(
-                    f"{self.name}: no probabilities for segment {str(segment)!r} and no '*' default"
-                )
-            weights[data.segment == segment] = found
-        return _restrict(weights, data.candidates, self.name)
+                    weights[segment, index[action]] = p
+        return _by_segment_and_set(data, weights, self.name)
 
 
-def _arms(data: LoggedData, row: int) -> list[Arm]:
+def _arms(data: LoggedData, members: IntArray) -> list[Arm]:
     return [
-        Arm(int(a) if a.isdigit() else i, data.action_features.get(a, {}))
-        for i, a in enumerate(data.actions)
-        if data.candidates[row, i]
+        Arm(
+            int(data.actions[i]) if data.actions[i].isdigit() else int(i),
+            data.action_features.get(data.actions[i], {}),
+        )
+        for i in members
     ]
+
+
+def _per_row(data: LoggedData, what: str) -> tuple[IntArray, IntArray]:
+    """Each row's candidate count and the flat candidate actions, row by row; refused when
+    scoring them all would not fit in memory."""
+    sizes = data.candidates.sizes
+    check_size(int(sizes.sum()), f"target {what} (every candidate of every decision)")
+    _, actions = data.candidates.row_actions()
+    return sizes, actions
 
 
 def _context(data: LoggedData, row: int) -> Context:
@@ -138,12 +168,16 @@ class PolicyTarget(Target):
         self.policy = policy
         self.name = name
 
-    def matrix(self, data: LoggedData) -> FloatArray:
-        out = np.zeros(data.candidates.shape)
+    def pmf(self, data: LoggedData) -> GroupedPmf:
+        sizes, actions = _per_row(data, self.name)
+        probs = np.empty(len(actions))
+        starts = np.concatenate([[0], np.cumsum(sizes)])
         for row in range(data.n):
-            columns = np.flatnonzero(data.candidates[row])
-            out[row, columns] = self.policy.probabilities(_context(data, row), _arms(data, row))
-        return out
+            members = actions[starts[row] : starts[row + 1]]
+            probs[starts[row] : starts[row + 1]] = self.policy.probabilities(
+                _context(data, row), _arms(data, members)
+            )
+        return GroupedPmf.per_row(sizes, actions, probs, data.segment_index, len(data.actions))
 
 
 class LearningTarget(Target):
@@ -155,9 +189,11 @@ class LearningTarget(Target):
         self.name = name
         self.learn_every = learn_every
 
-    def matrix(self, data: LoggedData) -> FloatArray:
+    def pmf(self, data: LoggedData) -> GroupedPmf:
         policy = self.factory()
-        out = np.zeros(data.candidates.shape)
+        sizes, actions = _per_row(data, self.name)
+        probs = np.empty(len(actions))
+        starts = np.concatenate([[0], np.cumsum(sizes)])
         order = (
             np.argsort(data.timestamp, kind="stable")
             if data.timestamp is not None
@@ -165,10 +201,10 @@ class LearningTarget(Target):
         )
         pending: list[LearningExample] = []
         for row in order:
-            columns = np.flatnonzero(data.candidates[row])
-            context, arms = _context(data, row), _arms(data, row)
-            out[row, columns] = policy.probabilities(context, arms)
-            chosen = int(np.flatnonzero(columns == data.chosen[row])[0])
+            members = actions[starts[row] : starts[row + 1]]
+            context, arms = _context(data, row), _arms(data, members)
+            probs[starts[row] : starts[row + 1]] = policy.probabilities(context, arms)
+            chosen = int(np.flatnonzero(members == data.chosen[row])[0])
             pending.append(
                 LearningExample(
                     context,
@@ -181,4 +217,4 @@ class LearningTarget(Target):
             if len(pending) >= self.learn_every:
                 policy.learn(pending)
                 pending = []
-        return out
+        return GroupedPmf.per_row(sizes, actions, probs, data.segment_index, len(data.actions))

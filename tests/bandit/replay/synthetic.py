@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bandit.replay import LoggedData
+from bandit.replay import CandidateSets, GroupedPmf, LoggedData
 
 ACTIONS = ("a0", "a1", "a2", "a3")
 SEGMENTS = ("s0", "s1")
@@ -31,12 +31,13 @@ def make_log(n: int, seed: int) -> LoggedData:
         propensity=LOGGING[seg, chosen],
         reward=reward,
         segment=np.array(SEGMENTS)[seg],
-        candidates=np.ones((n, len(ACTIONS)), dtype=bool),
+        candidates=CandidateSets.everything(n, len(ACTIONS)),
         event_id=[f"e{i}" for i in range(n)],
-        logged_pmf=LOGGING[seg],
+        logged_pmf=GroupedPmf.from_dense(LOGGING[seg], seg),
     )
 
 
-def target_matrix(data: LoggedData, target: np.ndarray) -> np.ndarray:
+def target_matrix(data: LoggedData, target: np.ndarray) -> GroupedPmf:
+    """The target's pmf per row, from a (segments x actions) table."""
     index = np.searchsorted(np.array(SEGMENTS), data.segment)
-    return target[index]
+    return GroupedPmf.from_dense(target[index], data.segment_index)

@@ -6,12 +6,21 @@ import json
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bandit.cli.replay import main
-from bandit.replay import BadLog, BadTarget, StaticTable, load_csv_log
+from bandit.replay import (
+    BadLog,
+    BadTarget,
+    StaticTable,
+    UniformTarget,
+    load_csv_log,
+    parse_target,
+    run_replay,
+)
 
 HEADER = "event_id,timestamp,segment,action,propensity,reward,candidates,device"
 GOOD = [
@@ -91,8 +100,9 @@ def test_target_tables(tmp_path: Path) -> None:
     good = tmp_path / "t.csv"
     good.write_text("segment,action,probability\nkids,a,0.9\nkids,b,0.1\n*,b,1\n")
     data = load_csv_log(_csv(tmp_path, GOOD))
-    pi = StaticTable.from_csv(good).matrix(data)
-    assert pi[0].tolist() == [0.9, 0.1] and pi[2].tolist() == [0.0, 1.0]  # adults: the default
+    pi = StaticTable.from_csv(good).pmf(data)
+    rows, actions = np.repeat([0, 2], 2), np.tile([0, 1], 2)
+    assert pi.probability(rows, actions).tolist() == [0.9, 0.1, 0.0, 1.0]  # adults: the default
     bad = tmp_path / "bad.csv"
     bad.write_text("segment,action,probability\nkids,a,0.5\nkids,b,0.4\n")
     with pytest.raises(BadTarget, match=r"'kids' sum to 0\.9, not 1"):
@@ -100,7 +110,7 @@ def test_target_tables(tmp_path: Path) -> None:
     nodefault = tmp_path / "nodefault.csv"
     nodefault.write_text("segment,action,probability\nkids,a,1\n")
     with pytest.raises(BadTarget, match="no probabilities for segment 'adults'"):
-        StaticTable.from_csv(nodefault).matrix(data)
+        StaticTable.from_csv(nodefault).pmf(data)
 
 
 def test_cli_json_lines_and_html_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -178,11 +188,20 @@ def test_a_bom_header_and_a_huge_cell(tmp_path: Path) -> None:
         load_csv_log(utf16)
 
 
-def test_rows_times_actions_past_the_memory_cap_is_refused_quickly(tmp_path: Path) -> None:
-    """A 139 KB file of 10,000 rows with distinct actions once took 3.3 GB and 49 s."""
+def test_distinct_actions_cost_memory_per_row_not_rows_times_actions(tmp_path: Path) -> None:
+    """A 139 KB file of 10,000 rows with distinct actions once took 3.3 GB and 49 s: every
+    row was given every action as a candidate, densely. Now the shared set is stored once."""
     wide = tmp_path / "wide.csv"
     wide.write_text(
         "action,propensity,reward\n" + "".join(f"a{i},0.5,{i % 2}\n" for i in range(10_000))
     )
+    data = load_csv_log(wide)
+    assert len(data.candidates.actions) == 10_000  # one set, not 10,000 x 10,000 cells
+    estimates, _ = run_replay(data, [UniformTarget()], bootstrap=10)
+    assert {e.estimator for e in estimates} >= {"ips", "snips"}
     with pytest.raises(BadLog, match="100,000,000 cells"):
-        load_csv_log(wide)
+        run_replay(data, [parse_target("greedy")], bootstrap=0)  # a policy scores every cell
+    many = tmp_path / "many.csv"
+    many.write_text("action,propensity,reward\n" + "".join(f"a{i},0.5,1\n" for i in range(100_001)))
+    with pytest.raises(BadLog, match="more than 100,000 distinct actions"):
+        load_csv_log(many)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bandit.replay import LoggedData, evaluate
-from tests.bandit.replay.synthetic import make_log, target_matrix, true_value
+from bandit.replay import CandidateSets, GroupedPmf, LoggedData, evaluate
+from bandit.replay.reward_model import RewardModel
+from tests.bandit.replay.synthetic import LOGGING, make_log, target_matrix, true_value
 
 TARGET = np.array([[0.0, 0.1, 0.9, 0.0], [0.05, 0.0, 0.0, 0.95]])  # close to the best arms
 
@@ -22,11 +23,12 @@ def test_small_log_matches_the_closed_forms() -> None:
         propensity=np.array([0.5, 0.5, 0.25, 0.75]),
         reward=np.array([1.0, 0.0, 0.0, 1.0]),
         segment=np.array(["s", "s", "s", "s"]),
-        candidates=np.ones((4, 2), dtype=bool),
+        candidates=CandidateSets.everything(4, 2),
         event_id=["1", "2", "3", "4"],
     )
-    pi = np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 0.5], [0.5, 0.5]])
-    r_hat = np.full((4, 2), 0.5)
+    rows = np.zeros(4, dtype=np.int64)
+    pi = GroupedPmf.from_dense(np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 0.5], [0.5, 0.5]]), rows)
+    r_hat = RewardModel(np.full((1, 1, 2), 0.5), fold=rows, segment_index=rows)
     e = _by_name(evaluate(data, pi, "t", r_hat=r_hat, bootstrap=50, clip=1.5))
     w = np.array([2.0, 0.0, 2.0, 2 / 3])
     r = data.reward
@@ -73,9 +75,11 @@ def test_dr_varies_less_than_ips_when_the_reward_model_is_good() -> None:
 
 def test_poor_support_is_flagged() -> None:
     data = make_log(2_000, 1)
-    logged = np.array(data.logged_pmf)
+    logged = LOGGING[data.segment_index].copy()
     logged[:, 3] = 0.0  # as if the logger never offered a3...
-    no_a3 = LoggedData(**{**data.__dict__, "logged_pmf": logged})
+    no_a3 = LoggedData(
+        **{**data.__dict__, "logged_pmf": GroupedPmf.from_dense(logged, data.segment_index)}
+    )
     e = _by_name(evaluate(no_a3, target_matrix(no_a3, TARGET), "t", bootstrap=0))
     assert any("poor support" in w for w in e["ips"].warnings)  # ...where the target goes
     fine = _by_name(evaluate(data, target_matrix(data, TARGET), "t", bootstrap=0))

@@ -56,7 +56,7 @@ def test_pushdown_equals_in_memory(log: Log) -> None:
         }
     )
     data = load_sql_log(log)
-    memory = {e.estimator: e for e in evaluate(data, table.matrix(data), "t", bootstrap=0)}
+    memory = {e.estimator: e for e in evaluate(data, table.pmf(data), "t", bootstrap=0)}
     pushed = pushdown_ips(log, table)
     assert pushed.n == data.n == 600
     assert pushed.ips == pytest.approx(memory["ips"].estimate, abs=1e-9)
@@ -70,7 +70,7 @@ def test_sql_log_filters_and_checkpoint_targets(log: Log) -> None:
     _uniform_log(log, 300)
     data = load_sql_log(log, title="t", policy_version="uniform:0")
     assert data.n == 300 and data.logged_pmf is not None
-    assert np.allclose(data.logged_pmf.sum(axis=1), 1.0)
+    assert np.allclose(np.add.reduceat(data.logged_pmf.probs, data.logged_pmf.indptr[:-1]), 1.0)
     Learner(log, lambda: VWPolicy(exploration="squarecb"), clock=lambda: LATER).run_once()
     target = parse_target("checkpoint:latest", log)
     assert target.name == "checkpoint:1"

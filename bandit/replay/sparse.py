@@ -1,0 +1,183 @@
+"""Sparse shapes for replay: candidate sets stored once per distinct set, and a target's pmf
+stored once per group of decisions that share it. Memory grows with the log's rows and the
+candidates they list, never with rows x every action the log knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def _indptr(sizes: Sequence[int] | IntArray) -> IntArray:
+    out: IntArray = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=out[1:])
+    return out
+
+
+@dataclass(frozen=True)
+class CandidateSets:
+    """Which actions each decision could choose: ``of_row`` names each row's set; the sets
+    themselves are stored once, as sorted action indices."""
+
+    of_row: IntArray
+    """Shape (n,): the set of each row."""
+    indptr: IntArray
+    """Shape (K+1,): set k is ``actions[indptr[k]:indptr[k+1]]``."""
+    actions: IntArray
+    """Action indices, sorted within each set."""
+
+    @classmethod
+    def from_lists(cls, lists: Sequence[Sequence[int]]) -> CandidateSets:
+        """One set per distinct list (order does not matter)."""
+        ids: dict[tuple[int, ...], int] = {}
+        of_row = np.empty(len(lists), dtype=np.int64)
+        for row, items in enumerate(lists):
+            key = tuple(sorted(items))
+            of_row[row] = ids.setdefault(key, len(ids))
+        sets = list(ids)
+        actions = np.fromiter((a for s in sets for a in s), dtype=np.int64)
+        return cls(of_row, _indptr([len(s) for s in sets]), actions)
+
+    @classmethod
+    def everything(cls, rows: int, n_actions: int) -> CandidateSets:
+        """Every row may choose every action (a log without candidate lists)."""
+        return cls(
+            np.zeros(rows, dtype=np.int64),
+            np.array([0, n_actions], dtype=np.int64),
+            np.arange(n_actions, dtype=np.int64),
+        )
+
+    @property
+    def sizes(self) -> IntArray:
+        """Shape (n,): how many candidates each row had."""
+        per_set: IntArray = np.diff(self.indptr)
+        return per_set[self.of_row]
+
+    def members(self, k: int) -> IntArray:
+        return self.actions[self.indptr[k] : self.indptr[k + 1]]
+
+    def row_actions(self) -> tuple[IntArray, IntArray]:
+        """Every (row, action) pair, rows in order: the flat form of all rows' candidates."""
+        sizes = self.sizes
+        rows = np.repeat(np.arange(len(self.of_row)), sizes)
+        starts = self.indptr[self.of_row]
+        offsets = np.arange(len(rows)) - np.repeat(_indptr(sizes)[:-1], sizes)
+        return rows, self.actions[np.repeat(starts, sizes) + offsets]
+
+    def contains(self, actions: IntArray) -> npt.NDArray[np.bool_]:
+        """Shape (n,): whether row i's set holds ``actions[i]``."""
+        stride = max(_stride(self.actions), _stride(actions))
+        keys = self.of_row_sets() * stride + self.actions
+        wanted = self.of_row * stride + actions
+        pos = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+        found: npt.NDArray[np.bool_] = keys[pos] == wanted
+        return found
+
+    def of_row_sets(self) -> IntArray:
+        """Shape (nnz,): the set each entry of ``actions`` belongs to."""
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+
+    def subset(self, rows: IntArray) -> CandidateSets:
+        return CandidateSets(self.of_row[rows], self.indptr, self.actions)
+
+
+def _stride(actions: IntArray) -> int:
+    return int(actions.max(initial=0)) + 1
+
+
+@dataclass(frozen=True)
+class GroupedPmf:
+    """A target policy's pmf for every logged decision, stored once per group of rows that
+    share it (a static table: one per segment and candidate set; a policy: one per row)."""
+
+    of_row: IntArray
+    """Shape (n,): each row's group."""
+    indptr: IntArray
+    """Shape (G+1,)."""
+    actions: IntArray
+    """Shape (nnz,): action indices, sorted within each group."""
+    probs: FloatArray
+    """Shape (nnz,): each group's probabilities, summing to 1 per group."""
+    segment_of_group: IntArray
+    """Shape (G,): the segment index of the rows in each group (the reward model needs it)."""
+    n_actions: int
+
+    def _lookup(self, groups: IntArray, actions: IntArray) -> FloatArray:
+        stride = self.n_actions
+        owners = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        keys = owners * stride + self.actions  # sorted: groups ascend, actions ascend within
+        wanted = groups * stride + actions
+        pos = np.searchsorted(keys, wanted)
+        pos = np.minimum(pos, max(len(keys) - 1, 0))
+        hit = keys[pos] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+        out: FloatArray = np.where(hit, self.probs[pos] if len(keys) else 0.0, 0.0)
+        return out
+
+    def probability(self, rows: IntArray, actions: IntArray) -> FloatArray:
+        """The target's probability of ``actions[j]`` for row ``rows[j]`` (0 if not offered)."""
+        return self._lookup(self.of_row[rows], actions)
+
+    def at(self, actions: IntArray) -> FloatArray:
+        """Shape (n,): each row's probability of ``actions[i]`` (the logged action)."""
+        return self._lookup(self.of_row, actions)
+
+    def expect(self, table: FloatArray) -> FloatArray:
+        """Shape (n,): each row's expectation of ``table[segment, action]`` under the pmf,
+        where ``table`` has shape (n_segments, n_actions)."""
+        sizes = np.diff(self.indptr)
+        owners = np.repeat(np.arange(len(sizes)), sizes)
+        terms = self.probs * table[self.segment_of_group[owners], self.actions]
+        per_group = np.zeros(len(sizes))
+        np.add.at(per_group, owners, terms)
+        out: FloatArray = per_group[self.of_row]
+        return out
+
+    def take(self, rows: IntArray) -> GroupedPmf:
+        """The same pmf for a subset of rows (groups are shared, not copied)."""
+        return GroupedPmf(
+            self.of_row[rows],
+            self.indptr,
+            self.actions,
+            self.probs,
+            self.segment_of_group,
+            self.n_actions,
+        )
+
+    @classmethod
+    def from_dense(cls, matrix: FloatArray, segment_index: IntArray) -> GroupedPmf:
+        """From a (n, A) matrix of per-row pmfs: one group per row, zero entries dropped."""
+        rows, actions = np.nonzero(matrix)
+        return cls(
+            of_row=np.arange(matrix.shape[0], dtype=np.int64),
+            indptr=_indptr(np.bincount(rows, minlength=matrix.shape[0])),
+            actions=actions.astype(np.int64),
+            probs=matrix[rows, actions].astype(np.float64),
+            segment_of_group=segment_index.astype(np.int64),
+            n_actions=matrix.shape[1],
+        )
+
+    @classmethod
+    def per_row(
+        cls,
+        sizes: IntArray,
+        actions: IntArray,
+        probs: FloatArray,
+        segment_index: IntArray,
+        n_actions: int,
+    ) -> GroupedPmf:
+        """One group per row, with row i's ``sizes[i]`` (action, prob) entries in order."""
+        return cls(
+            np.arange(len(sizes), dtype=np.int64),
+            _indptr(sizes),
+            actions,
+            probs,
+            segment_index.astype(np.int64),
+            n_actions,
+        )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from storage import NewArtwork, open_log
+from tests.storage.helpers import decision, scribble_over_pages
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 
 pytestmark = pytest.mark.slow  # seconds, not milliseconds: `pytest -m "not slow"` skips it
@@ -30,6 +32,11 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "action,propensity,reward,segment\na,0.5,1,caf\xe9\n".encode("latin-1")
     )
     (work / "fake.jpg").write_text("not a picture")
+    damaged = work / "damaged.sqlite"
+    with open_log(damaged, create=True) as log:
+        ids = [a.id for a in log.register("t1", [NewArtwork("a.jpg"), NewArtwork("b.jpg")])]
+        log.record_decisions([decision(f"e{i}", ids) for i in range(500)])
+    scribble_over_pages(damaged)
     return work
 
 
@@ -67,6 +74,9 @@ BAD_COMMANDS: list[tuple[str, str]] = [
         "thumbnail-bandit extract {clip} --out out --db 'postgresql ://b:{secret}@h/d'",
     ),
     ("python -m bandit.learn", "python -m bandit.learn --db typo.sqlite"),
+    ("learn a damaged log", "thumbnail-bandit learn --db damaged.sqlite"),
+    ("replay a damaged log", "thumbnail-bandit replay --db damaged.sqlite --target uniform"),
+    ("titles of a damaged log", "thumbnail-bandit titles list --db damaged.sqlite"),
 ]
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,3 +53,15 @@ def decision(
         created_at=created_at,
         reward_deadline=created_at + window,
     )
+
+
+def scribble_over_pages(path: Path) -> None:
+    """Damage an SQLite file the way a failing disk would: random bytes over every page but
+    the header, after folding the WAL into it."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 2, len(data), page):
+        data[offset + 8 : offset + 200] = os.urandom(192)
+    path.write_bytes(bytes(data))

@@ -18,7 +18,7 @@ from storage import (
     redact,
 )
 from storage.schema import head_revision, verify
-from tests.storage.helpers import decision, seed_title
+from tests.storage.helpers import decision, scribble_over_pages, seed_title
 
 
 def test_sqlite_is_wal_with_foreign_keys(tmp_path: Path) -> None:
@@ -169,22 +169,12 @@ def test_a_replaced_sqlite_log_is_an_error(tmp_path: Path) -> None:
         writer.close()
 
 
-def _damage(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    data = bytearray(path.read_bytes())
-    page = 4096
-    for offset in range(page * 2, len(data), page):  # scribble over every page but the header
-        data[offset + 8 : offset + 200] = os.urandom(192)
-    path.write_bytes(bytes(data))
-
-
 def test_a_damaged_sqlite_log_is_unavailable_at_open(tmp_path: Path) -> None:
     path = tmp_path / "log.sqlite"
     with open_log(path, create=True) as log:
         ids = seed_title_ids(log)
         log.record_decisions([decision(f"e{i}", ids) for i in range(500)])
-    _damage(path)
+    scribble_over_pages(path)
     with pytest.raises(DatabaseUnavailable, match=r"damaged|malformed|not a database"):
         open_log(path)
 
@@ -194,3 +184,30 @@ def test_a_file_that_is_not_a_database_is_unavailable(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 1000)
     with pytest.raises(DatabaseUnavailable, match="not a database"):
         open_log(path)
+
+
+def test_a_writer_that_saw_damage_writes_nothing_more(tmp_path: Path) -> None:
+    """Once SQLite reports the file damaged, later writes fail too, even ones that would only
+    touch sound pages: nothing more goes into a corrupt log."""
+    with open_log(tmp_path / "log.sqlite", create=True) as log:
+        ids = seed_title_ids(log)
+        writer = log.writer()
+        writer.write(decision("before", ids))
+
+        def corrupt(_cursor: object) -> None:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        with pytest.raises(DatabaseUnavailable, match="malformed"):
+            writer._run(corrupt)
+        with pytest.raises(DatabaseUnavailable, match="damaged"):
+            writer.write(decision("after", ids))
+        assert [e for e in ("before", "after") if _logged(log, e)] == ["before"]
+        writer.close()
+
+
+def _logged(log: Log, event_id: str) -> bool:
+    try:
+        log.decision(event_id)
+    except StorageError:
+        return False
+    return True

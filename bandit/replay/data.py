@@ -66,6 +66,9 @@ class LoggedData:
     """The distinct segments; derived from ``segment`` when not given."""
     segment_index: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Shape (n,): each row's index into ``segment_names``."""
+    seq: IntArray | None = None
+    """Shape (n,): each decision's join sequence number (the engine's own log), so a
+    checkpoint can be scored only on events after the last one it learned."""
 
     def __post_init__(self) -> None:
         n = len(self.chosen)
@@ -105,4 +108,5 @@ class LoggedData:
             skipped=self.skipped,
             segment_names=self.segment_names,
             segment_index=self.segment_index[idx],
+            seq=None if self.seq is None else self.seq[idx],
         )

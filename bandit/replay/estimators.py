@@ -1,24 +1,32 @@
 """Off-policy estimators over logged decisions: replay, IPS, SNIPS, DM, DR and clipped variants,
-each with a 95% interval (normal or Wilson, and a bootstrap), n and the effective sample size.
+each with the interval its assumptions allow, a bootstrap interval, n and the effective
+sample size.
 
 Notation, per logged decision i: p_i the logged propensity, pi_i the target's probability of
 the logged action, w_i = pi_i / p_i, r_i the reward, r_hat(x_i, a) the cross-fitted model.
 
-* replay (Li et al. 2011, in expectation): sum(pi_i r_i) / sum(pi_i). Unbiased when the log
-  is uniformly random; the rejection-sampling replay keeps each event with probability pi_i.
-* IPS: mean(w_i r_i). SNIPS: sum(w_i r_i) / sum(w_i).
+* replay (Li et al. 2011, in expectation): sum(pi_i r_i) / sum(pi_i). Unbiased only when the
+  log is uniformly random over each decision's candidates, so it is reported only for such
+  logs (checked), with a Wilson interval; otherwise it is omitted and says why.
+* IPS: mean(w_i r_i). SNIPS: sum(w_i r_i) / sum(w_i). Normal intervals.
 * DM: mean(sum_a pi(a|x_i) r_hat(x_i, a)). DR: DM + mean(w_i (r_i - r_hat(x_i, a_i))).
+  DR's normal interval is valid because r_hat is cross-fitted; DM's main interval is the
+  bootstrap, which refits the reward model on every resample (`bandit.replay.bootstrap`).
 * clipped: w_i replaced by min(w_i, clip) in IPS and DR (lower variance, some bias).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
+from bandit.replay.bootstrap import resample
 from bandit.replay.data import LoggedData
+from bandit.replay.errors import ReplayError
 from bandit.replay.reward_model import RewardModel, cross_fitted_rewards
 from bandit.replay.sparse import FloatArray, GroupedPmf
 
@@ -29,9 +37,8 @@ SUPPORT_FLOOR = 1e-3
 MAX_UNSUPPORTED = 0.05
 #: ...or, without the logged pmf, when the effective sample size falls below this share of n.
 MIN_ESS_SHARE = 0.05
-
-#: Above this many rows the bootstrap resamples blocks of rows instead of rows.
-MAX_BOOTSTRAP_UNITS = 20_000
+#: How far logged propensities may stray from 1/|candidates| for a log to count as uniform.
+UNIFORM_TOLERANCE = 1e-6
 
 ESTIMATORS = ("replay", "ips", "snips", "dm", "dr", "clipped-ips", "clipped-dr")
 
@@ -41,18 +48,32 @@ class Estimate:
     target: str
     estimator: str
     estimate: float
-    """Estimated mean reward (click rate) had the target policy served the logged traffic."""
+    """Estimated mean reward (click rate) had the target policy served the logged traffic;
+    NaN when the estimator is not valid on this log (``validity`` says why)."""
     ci_low: float
-    """95% interval: normal (Wilson for replay)."""
+    """The interval the estimator's assumptions allow (see ``interval``), at 1 - ``alpha``."""
     ci_high: float
     boot_low: float
-    """95% percentile-bootstrap interval."""
+    """Percentile-bootstrap interval at 1 - ``alpha`` (the reward model refitted per resample
+    for DM and DR, unless ``validity`` says it was held fixed)."""
     boot_high: float
     n: int
+    """Decisions the estimate used (``events_used``)."""
     ess: float
     """Effective sample size, (sum w)^2 / sum w^2 (for replay: sum pi_i)."""
     segment: str | None = None
     warnings: tuple[str, ...] = field(default=())
+    alpha: float = 0.05
+    interval: str = "normal"
+    """Which interval ``ci_low``/``ci_high`` is: normal, wilson or bootstrap."""
+    in_sample: bool = False
+    """True when the target learned from the events it is scored on (optimistic)."""
+    validity: str = ""
+    """Why the estimator is omitted, or what its interval assumes; empty when plain."""
+
+    @property
+    def events_used(self) -> int:
+        return self.n
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -64,27 +85,63 @@ class Estimate:
             "ci_high": self.ci_high,
             "boot_low": self.boot_low,
             "boot_high": self.boot_high,
+            "alpha": self.alpha,
+            "interval": self.interval,
             "n": self.n,
+            "events_used": self.n,
             "ess": self.ess,
+            "in_sample": self.in_sample,
+            "validity": self.validity,
             "warnings": list(self.warnings),
         }
 
 
-def wilson(successes: float, trials: float) -> tuple[float, float]:
-    """Wilson score interval at 95% (works with fractional, expected counts)."""
+def z_value(alpha: float) -> float:
+    if not 0.0 < alpha < 1.0:
+        raise ReplayError(f"alpha must be in (0, 1), got {alpha}")
+    return NormalDist().inv_cdf(1.0 - alpha / 2.0)
+
+
+def wilson(successes: float, trials: float, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval (works with fractional, expected counts)."""
     if trials <= 0:
         return 0.0, 1.0
+    z = z_value(alpha)
     p = successes / trials
-    z2 = Z95 * Z95
+    z2 = z * z
     centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
-    half = Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _normal(terms: FloatArray) -> tuple[float, float, float]:
+def _normal(terms: FloatArray, z: float) -> tuple[float, float, float]:
     mean = float(terms.mean())
-    half = Z95 * float(terms.std(ddof=1)) / math.sqrt(len(terms)) if len(terms) > 1 else math.inf
+    half = z * float(terms.std(ddof=1)) / math.sqrt(len(terms)) if len(terms) > 1 else math.inf
     return mean, mean - half, mean + half
+
+
+def uniform_logging(data: LoggedData) -> bool:
+    """Whether every decision was logged uniformly at random over its candidates."""
+    if data.logged_pmf is not None:
+        pmf = data.logged_pmf
+        sizes = np.diff(pmf.indptr)
+        if np.any(sizes == 0):
+            return False
+        spread = np.maximum.reduceat(pmf.probs, pmf.indptr[:-1]) - np.minimum.reduceat(
+            pmf.probs, pmf.indptr[:-1]
+        )
+        same = spread[pmf.of_row] <= UNIFORM_TOLERANCE
+        listed_all = sizes[pmf.of_row] == data.candidates.sizes
+        return bool(np.all(same & listed_all))
+    expected = 1.0 / data.candidates.sizes
+    return bool(np.all(np.abs(data.propensity - expected) <= UNIFORM_TOLERANCE * 1e3 * expected))
+
+
+NOT_UNIFORM = (
+    "omitted: the log's propensities are not uniform over each decision's candidates, and"
+    " the replay estimator (Li et al. 2011) is unbiased only for a uniformly random logger;"
+    " use SNIPS or DR (learning targets get a rejection-sampled replay instead)"
+)
 
 
 def _unsupported_mass(data: LoggedData, pi: GroupedPmf) -> float:
@@ -120,83 +177,93 @@ def _support_warnings(data: LoggedData, pi: GroupedPmf, w: FloatArray) -> tuple[
     return ()
 
 
+IN_SAMPLE_WARNING = (
+    "in-sample: the target learned from these events, so its estimate is optimistic"
+    " (it has fitted their rewards' noise)"
+)
+
+
 def evaluate(
     data: LoggedData,
     pi: GroupedPmf,
     target: str,
     *,
+    estimators: Sequence[str] = ESTIMATORS,
+    alpha: float = 0.05,
     clip: float = 10.0,
     bootstrap: int = 200,
     seed: int = 0,
     r_hat: RewardModel | None = None,
     segment: str | None = None,
+    in_sample: bool = False,
+    replay_note: str | None = None,
 ) -> list[Estimate]:
-    """Every estimator for one target; ``pi`` is the target's pmf for each decision."""
+    """The chosen estimators for one target; ``pi`` is its pmf for each decision.
+
+    Args:
+        estimators: which of `ESTIMATORS`, in output order.
+        alpha: 1 - the intervals' confidence level.
+        bootstrap: resamples for the bootstrap intervals (0: none).
+        r_hat: the reward model (default: the built-in cross-fitted one).
+        in_sample: the target learned from these events; every estimate says so.
+        replay_note: why replay is valid here (a rejection-sampled log), overriding the
+            uniform-logging check.
+    """
+    unknown = set(estimators) - set(ESTIMATORS)
+    if unknown:
+        raise ReplayError(f"unknown estimator(s) {sorted(unknown)}; known: {list(ESTIMATORS)}")
+    z = z_value(alpha)
     pi_logged = pi.at(data.chosen)
     w = pi_logged / data.propensity
     w_clipped = np.minimum(w, clip)
     r = data.reward
-    if r_hat is None:
-        r_hat = cross_fitted_rewards(data)
-    r_hat_logged = r_hat.at(data.chosen)
-    dm_terms = r_hat.expect(pi)
+    model = r_hat if r_hat is not None else cross_fitted_rewards(data)
+    r_hat_logged = model.at(data.chosen)
+    dm_terms = model.expect(pi)
     columns = {
         "ips": w * r,
-        "w": w,
         "dm": dm_terms,
         "dr": dm_terms + w * (r - r_hat_logged),
-        "pi_r": pi_logged * r,
-        "pi": pi_logged,
         "clipped-ips": w_clipped * r,
         "clipped-dr": dm_terms + w_clipped * (r - r_hat_logged),
     }
     n = data.n
     ess = float(w.sum()) ** 2 / max(float((w * w).sum()), 1e-300)
-    results: dict[str, tuple[float, float, float]] = {}
-    for name in ("ips", "dm", "dr", "clipped-ips", "clipped-dr"):
-        results[name] = _normal(columns[name])
-    snips = float(columns["ips"].sum() / columns["w"].sum()) if w.sum() > 0 else 0.0
-    snips_terms = w * (r - snips) / max(float(w.mean()), 1e-300)
-    _, lo, hi = _normal(snips_terms)
+    results = {name: _normal(columns[name], z) for name in columns}
+    snips = float((w * r).sum() / w.sum()) if w.sum() > 0 else 0.0
+    _, lo, hi = _normal(w * (r - snips) / max(float(w.mean()), 1e-300), z)
     results["snips"] = (snips, snips + lo, snips + hi)
-    pi_total = float(columns["pi"].sum())
-    replay = float(columns["pi_r"].sum()) / pi_total if pi_total > 0 else 0.0
-    results["replay"] = (replay, *wilson(float(columns["pi_r"].sum()), pi_total))
+    pi_total = float(pi_logged.sum())
+    replay = float((pi_logged * r).sum()) / pi_total if pi_total > 0 else 0.0
+    results["replay"] = (replay, *wilson(float((pi_logged * r).sum()), pi_total, alpha))
+    replay_valid = replay_note is not None or uniform_logging(data)
 
-    # Poisson bootstrap: one resample weight per row, shared by every estimator, so a million
-    # rows need B draws of n counts rather than B index arrays. Past MAX_BOOTSTRAP_UNITS rows,
-    # contiguous blocks of rows are the resampled units (their sums are i.i.d. like the rows,
-    # and a block bootstrap also respects any drift along the log): 50x less work at 1M rows.
-    matrix = np.column_stack([columns[k] for k in columns] + [np.ones(n)])
-    keys = [*columns, "one"]
-    if n > MAX_BOOTSTRAP_UNITS:
-        starts = np.linspace(0, n, MAX_BOOTSTRAP_UNITS, endpoint=False).astype(np.int64)
-        matrix = np.add.reduceat(matrix, starts, axis=0)
-    rng = np.random.default_rng(seed)
-    draws = np.empty((max(bootstrap, 0), len(keys)))
-    for b in range(max(bootstrap, 0)):
-        draws[b] = rng.poisson(1.0, len(matrix)).astype(np.float64) @ matrix
-    d = {k: draws[:, i] for i, k in enumerate(keys)}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot = {
-            "ips": d["ips"] / d["one"],
-            "snips": d["ips"] / d["w"],
-            "dm": d["dm"] / d["one"],
-            "dr": d["dr"] / d["one"],
-            "replay": d["pi_r"] / d["pi"],
-            "clipped-ips": d["clipped-ips"] / d["one"],
-            "clipped-dr": d["clipped-dr"] / d["one"],
-        }
-    warnings = _support_warnings(data, pi, w)
+    draws = resample(data, pi, w, w_clipped, model, draws=bootstrap, seed=seed)
+    warnings = _support_warnings(data, pi, w) + ((IN_SAMPLE_WARNING,) if in_sample else ())
     out = []
-    for name in ESTIMATORS:
+    for name in estimators:
         estimate, low, high = results[name]
-        samples = boot[name][np.isfinite(boot[name])]
+        samples = draws.values[name][np.isfinite(draws.values[name])]
         b_low, b_high = (
-            (float(np.percentile(samples, 2.5)), float(np.percentile(samples, 97.5)))
+            (
+                float(np.percentile(samples, 50 * alpha)),
+                float(np.percentile(samples, 100 - 50 * alpha)),
+            )
             if len(samples)
             else (math.nan, math.nan)
         )
+        interval, validity = "normal", ""
+        if name == "replay":
+            interval = "wilson"
+            if not replay_valid:
+                estimate = low = high = b_low = b_high = math.nan
+                validity = NOT_UNIFORM
+            elif replay_note:
+                validity = replay_note
+        if name == "dm" and len(samples):
+            interval, low, high = "bootstrap", b_low, b_high
+        if name in ("dm", "dr", "clipped-dr") and not draws.model_refitted:
+            validity = "bootstrap with the reward model held fixed (not refitted per resample)"
         out.append(
             Estimate(
                 target=target,
@@ -210,6 +277,10 @@ def evaluate(
                 ess=pi_total if name == "replay" else ess,
                 segment=segment,
                 warnings=warnings,
+                alpha=alpha,
+                interval=interval,
+                in_sample=in_sample,
+                validity=validity,
             )
         )
     return out

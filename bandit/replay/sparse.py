@@ -134,9 +134,8 @@ class GroupedPmf:
         sizes = np.diff(self.indptr)
         owners = np.repeat(np.arange(len(sizes)), sizes)
         terms = self.probs * table[self.segment_of_group[owners], self.actions]
-        per_group = np.zeros(len(sizes))
-        np.add.at(per_group, owners, terms)
-        out: FloatArray = per_group[self.of_row]
+        per_group = np.bincount(owners, weights=terms, minlength=len(sizes))
+        out: FloatArray = per_group[self.of_row].astype(np.float64)
         return out
 
     def take(self, rows: IntArray) -> GroupedPmf:

@@ -72,4 +72,5 @@ def load_sql_log(
         action_features=features,
         segment_names=tuple(str(s) for s in names),
         segment_index=segment_index.astype(np.int64),
+        seq=np.array([row.seq for row in rows], dtype=np.int64),
     )

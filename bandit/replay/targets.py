@@ -52,8 +52,7 @@ def _by_segment_and_set(data: LoggedData, weights: FloatArray | None, what: str)
         if weights is None
         else weights[segment_of_group[owners], actions].astype(np.float64)
     )
-    totals = np.zeros(len(pairs))
-    np.add.at(totals, owners, raw)
+    totals = np.bincount(owners, weights=raw, minlength=len(pairs))
     if np.any(totals <= 0):
         row = int(np.flatnonzero(totals[of_row] <= 0)[0])
         raise BadTarget(f"{what} gives no probability to any candidate of logged row {row + 1}")
@@ -162,11 +161,16 @@ def _context(data: LoggedData, row: int) -> Context:
 
 
 class PolicyTarget(Target):
-    """A fixed policy, e.g. a saved checkpoint: its pmf for each logged context."""
+    """A fixed policy, e.g. a saved checkpoint: its pmf for each logged context.
 
-    def __init__(self, policy: Policy, name: str) -> None:
+    ``learned_through``: the last join sequence number the policy learned (a checkpoint's
+    cursor). Replay then scores it only on later events, unless asked for in-sample.
+    """
+
+    def __init__(self, policy: Policy, name: str, learned_through: int | None = None) -> None:
         self.policy = policy
         self.name = name
+        self.learned_through = learned_through
 
     def pmf(self, data: LoggedData) -> GroupedPmf:
         sizes, actions = _per_row(data, self.name)

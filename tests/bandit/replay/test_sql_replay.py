@@ -9,6 +9,7 @@ import pytest
 
 from bandit import ArtworkChooser, Learner, UniformPolicy, VWPolicy
 from bandit.replay import (
+    BadTarget,
     LearningTarget,
     StaticTable,
     UniformTarget,
@@ -74,9 +75,31 @@ def test_sql_log_filters_and_checkpoint_targets(log: Log) -> None:
     Learner(log, lambda: VWPolicy(exploration="squarecb"), clock=lambda: LATER).run_once()
     target = parse_target("checkpoint:latest", log)
     assert target.name == "checkpoint:1"
-    estimates, curves = run_replay(data, [target, UniformTarget()], bootstrap=20)
+    with pytest.raises(BadTarget, match=r"only 0 of the 300 .* came after it"):
+        run_replay(data, [target], bootstrap=0)  # it learned every one of them
+    estimates, curves = run_replay(data, [target, UniformTarget()], bootstrap=20, in_sample=True)
     assert {e.target for e in estimates} == {"checkpoint:1", "uniform"}
     assert set(curves) == {"checkpoint:1", "uniform"}
+    for e in estimates:
+        assert e.in_sample == (e.target == "checkpoint:1")
+        assert any("in-sample" in w for w in e.warnings) == e.in_sample
+
+
+def test_a_checkpoint_is_scored_only_on_events_after_its_cursor(log: Log) -> None:
+    ids = _uniform_log(log, 400)
+    learner = Learner(log, lambda: VWPolicy(exploration="squarecb"), clock=lambda: LATER)
+    learner.run_once()  # checkpoint 1 learns the first 400 events
+    past = datetime.now(UTC) - timedelta(hours=1)
+    chooser = ArtworkChooser(log, UniformPolicy(), clock=lambda: past)
+    for i in range(300):
+        chooser.choose("t", {"segment": ["bright", "faces"][i % 2]}, event_id=f"later{i}")
+    learner.join()
+    data = load_sql_log(log)
+    target = parse_target("checkpoint:1", log)
+    estimates, _ = run_replay(data, [target], bootstrap=0)
+    assert {e.n for e in estimates} == {300}  # only the events it never learned
+    assert not any(e.in_sample for e in estimates)
+    assert len(ids) == 4
 
 
 def test_learning_policy_replay_ranks_the_better_vw_setting_higher(log: Log) -> None:

@@ -38,6 +38,11 @@ DEFAULT_TASTES: tuple[Taste, ...] = (
 )
 
 
+# Probabilists' Gauss-Hermite rule: E[f(X)], X ~ N(0, 1), as a weighted sum over 20 nodes.
+_HERMITE_NODES, _raw_weights = np.polynomial.hermite_e.hermegauss(20)
+_HERMITE_WEIGHTS = _raw_weights / _raw_weights.sum()
+
+
 def _logit(p: float) -> float:
     return math.log(p / (1.0 - p))
 
@@ -86,18 +91,22 @@ class Audience:
         turn = 1.0 - 2.0 * min(1.0, self.drift * self.impressions / 10_000)
         return {name: w * turn for name, w in taste.weights.items()}
 
-    def click_probability(self, context: Context, features: Mapping[str, float]) -> float:
-        """The true (noise-free) click probability of showing this artwork to this user."""
-        z = self._bias + sum(
+    def _logit_of(self, context: Context, features: Mapping[str, float]) -> float:
+        return self._bias + sum(
             w * (float(features.get(name, 0.5)) - 0.5) * 2.0
             for name, w in self._weights(context.segment).items()
         )
-        return 1.0 / (1.0 + math.exp(-z))
+
+    def click_probability(self, context: Context, features: Mapping[str, float]) -> float:
+        """The true probability that this user clicks this artwork: the chance `click`
+        returns 1, its per-impression logit noise averaged out (Gauss-Hermite quadrature),
+        so a policy's true click rate is the mean of these under its pmf."""
+        z = self._logit_of(context, features) + self.noise * _HERMITE_NODES
+        return float(np.dot(_HERMITE_WEIGHTS, 1.0 / (1.0 + np.exp(-z))))
 
     def click(self, context: Context, features: Mapping[str, float]) -> float:
         """A sampled click (1.0) or not (0.0), with logit noise; advances drift."""
-        p = self.click_probability(context, features)
-        z = _logit(min(max(p, 1e-9), 1 - 1e-9)) + self._rng.normal(0.0, self.noise)
+        z = self._logit_of(context, features) + self._rng.normal(0.0, self.noise)
         self.impressions += 1
         return 1.0 if self._rng.random() < 1.0 / (1.0 + math.exp(-z)) else 0.0
 

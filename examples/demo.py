@@ -30,6 +30,7 @@ from bandit.replay import load_sql_log, parse_target, run_replay  # noqa: E402
 from bandit.simulate import DEFAULT_TASTES, Audience  # noqa: E402
 from examples.demo_media import TITLES, write_title  # noqa: E402
 from examples.demo_report import Shown, write_report  # noqa: E402
+from examples.demo_truth import CHECKED, holdout_checkpoint, true_value, verdict  # noqa: E402
 from thumbnails.cli import main as thumbnails_main  # noqa: E402
 
 CLIP = ROOT / "examples" / "media" / "bigbuckbunny.mp4"
@@ -124,12 +125,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     )
     learner = Learner(log, demo_policy, clock=clock)
     curves: dict[str, list[float]] = {"learning policy": [], "uniform": [], "oracle": []}
+    users: dict[str, Context] = {}  # who saw each decision, to compute true values later
     clicks = 0
     for i in tqdm(range(args.impressions), disable=True if args.quiet else None, unit="impression"):
         user = audience.user()
         title = titles[int(rng.integers(len(titles)))]
         event_id = f"demo-{args.seed}-{i}" if not run else f"demo-{args.seed}-r{run}-{i}"
         decision = chooser.choose(title, user, event_id=event_id)  # reproducible
+        users[event_id] = user
         truth = [audience.click_probability(user, features[a]) for a in decision.candidate_ids]
         curves["learning policy"].append(float(np.dot(decision.pmf, truth)))
         curves["uniform"].append(float(np.mean(truth)))
@@ -144,9 +147,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     learner.run_once()
 
     say("3/4 replay evaluation ...")
-    data = load_sql_log(log)
-    targets = [parse_target(t, log) for t in ("checkpoint:latest", "uniform", "thompson")]
+    logged = load_sql_log(log)  # this run's decisions only, when the log holds earlier runs
+    data = logged.subset(np.array([e in users for e in logged.event_id]))
+    holdout = holdout_checkpoint(log, data)
+    specs = ([f"checkpoint:{holdout}"] if holdout else []) + ["uniform", "thompson"]
+    targets = [parse_target(spec, log) for spec in specs]
     estimates, _ = run_replay(data, targets, by_segment=True, bootstrap=200, seed=args.seed)
+    fixed = [t for t in targets if t.name != "thompson"]  # a learning target has no one truth
+    truths = {t.name: true_value(data, t, users, audience, features) for t in fixed}
+    check, passed = verdict(estimates, truths)
 
     say("4/4 writing the report ...")
     chooser = ArtworkChooser(log, reload_every_s=0, clock=clock)  # serves the newest checkpoint
@@ -172,6 +181,26 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         "first 10% learning policy": float(np.mean(curves["learning policy"][:tail]))
     }
     snips = {e.target: e for e in estimates if e.estimator == "snips" and e.segment is None}
+    replay_lines = []
+    for e in estimates:
+        if e.segment is not None or e.estimator not in CHECKED:
+            continue
+        known = truths.get(e.target)
+        held_out = " out of sample" if "checkpoint" in e.target else ""
+        where = f"{e.target}, {e.n:,} events{held_out}"
+        line = f"{e.estimate:.2%} [{e.ci_low:.2%}, {e.ci_high:.2%}]"
+        if known is not None:
+            mark = "covers" if e.ci_low <= known.value <= e.ci_high else "MISSES"
+            line += f"  true {known.value:.2%} ({mark})"
+        replay_lines.append((f"replay {e.estimator.upper()}: {where}", line))
+    support = [
+        (
+            f"support, segment {name}",
+            f"{int((data.segment == name).sum()):,} impressions,"
+            f" {int(data.reward[data.segment == name].sum()):,} clicks",
+        )
+        for name in data.segment_names
+    ]
     summary = [
         ("impressions", f"{args.impressions:,}"),
         ("clicks", f"{clicks:,}"),
@@ -180,10 +209,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
             "click rate, last 10%: learning / uniform / oracle",
             f"{result['learning policy']:.2%} / {result['uniform']:.2%} / {result['oracle']:.2%}",
         ),
-        *[
-            (f"replay SNIPS: {name}", f"{e.estimate:.2%} [{e.ci_low:.2%}, {e.ci_high:.2%}]")
-            for name, e in snips.items()
-        ],
+        *replay_lines,
+        *[(f"oracle on {name}'s events", f"{truth.oracle:.2%}") for name, truth in truths.items()],
+        ("replay check", check),
+        *support,
         ("log", storage.redact(db)),
     ]
     window = max(1, min(1_000, args.impressions // 10))
@@ -195,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         for key, value in summary:
             print(f"  {key:<{width}}  {value}")
         print(f"report: {report}")
-    return result | {f"replay {k}": e.estimate for k, e in snips.items()}
+    return (
+        result
+        | {f"replay {k}": e.estimate for k, e in snips.items()}
+        | {"replay check passed": float(passed)}
+    )
 
 
 if __name__ == "__main__":

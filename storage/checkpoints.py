@@ -114,12 +114,13 @@ def load_checkpoint(session: Session, version: int, key: bytes | None = None) ->
     return _to_record(row, key)
 
 
-def checkpoint_versions(session: Session) -> list[tuple[int, str | None]]:
-    """Every checkpoint's version and bad mark (None when good), newest first."""
-    query = select(CheckpointRow.version, CheckpointRow.bad_reason).order_by(
-        CheckpointRow.version.desc()
-    )
-    return [(int(v), reason) for v, reason in session.execute(query)]
+def checkpoint_versions(session: Session) -> list[tuple[int, str | None, int]]:
+    """Every checkpoint's version, bad mark (None when good) and cursor, newest first."""
+    query = select(CheckpointRow.version, CheckpointRow.bad_reason, CheckpointRow.last_seq)
+    return [
+        (int(v), reason, int(seq))
+        for v, reason, seq in session.execute(query.order_by(CheckpointRow.version.desc()))
+    ]
 
 
 def mark_checkpoint_bad(session: Session, version: int, reason: str) -> None:

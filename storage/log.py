@@ -46,10 +46,12 @@ CHECKPOINT_KEY_ENV = "THUMBNAIL_BANDIT_CHECKPOINT_KEY"
 
 @dataclass(frozen=True, slots=True)
 class CheckpointInfo:
-    """A checkpoint's version and whether it was marked bad (no model bytes)."""
+    """A checkpoint's version, whether it was marked bad, and its cursor (no model bytes)."""
 
     version: int
     bad_reason: str | None
+    last_seq: int
+    """The last join sequence number it learned."""
 
 
 class Log:
@@ -199,7 +201,7 @@ class Log:
     def checkpoints(self) -> list[CheckpointInfo]:
         """Every checkpoint's version and bad mark, newest first."""
         with self.session() as s:
-            return [CheckpointInfo(v, r) for v, r in checkpoints.checkpoint_versions(s)]
+            return [CheckpointInfo(*row) for row in checkpoints.checkpoint_versions(s)]
 
     def write_checkpoint(
         self, *, parent_version: int, policy: str, args: str, model: bytes, last_seq: int

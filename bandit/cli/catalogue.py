@@ -113,7 +113,8 @@ def run_checkpoints(args: argparse.Namespace) -> int:
             print(f"checkpoint {args.version} marked bad")
             return 0
         for info in log.checkpoints():
-            print(f"{info.version}\t{'bad: ' + info.bad_reason if info.bad_reason else 'good'}")
+            state = f"bad: {info.bad_reason}" if info.bad_reason else "good"
+            print(f"{info.version}\tlearned through sequence {info.last_seq}\t{state}")
     return 0
 
 

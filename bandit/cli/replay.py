@@ -12,7 +12,8 @@ import storage
 from bandit.progress import progress_bar
 from bandit.replay.csv_log import load_csv_log
 from bandit.replay.errors import BadTarget
-from bandit.replay.report import json_lines, table, write_html
+from bandit.replay.estimators import ESTIMATORS
+from bandit.replay.report import csv_text, json_lines, table, write_html
 from bandit.replay.run import parse_target, run_replay
 from bandit.replay.sql_log import load_sql_log
 
@@ -33,6 +34,13 @@ def _positive(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def _alpha(text: str) -> float:
+    value = _positive(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(f"must be below 1, got {text}")
     return value
 
 
@@ -60,7 +68,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " | checkpoint:N",
     )
     replay.add_argument("--by", choices=["segment"], help="also estimate per segment")
-    replay.add_argument("--json", action="store_true", help="one JSON object per line")
+    replay.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per line, with in_sample, events_used and validity",
+    )
     replay.add_argument("--out", type=Path, help="write an HTML report with plots here")
     replay.add_argument("--title", help="--db only: this title's decisions")
     replay.add_argument("--since", type=_time, help="--db only: decisions at or after (ISO 8601)")
@@ -72,6 +84,21 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="--log only: leave bad rows out, counted by reason",
     )
     replay.add_argument("--bootstrap", type=_count, default=200, help="bootstrap resamples")
+    replay.add_argument(
+        "--estimator",
+        action="append",
+        choices=ESTIMATORS,
+        help="an estimator to report (repeatable; default: all)",
+    )
+    replay.add_argument(
+        "--alpha", type=_alpha, default=0.05, help="1 - confidence level (default 0.05)"
+    )
+    replay.add_argument(
+        "--in-sample",
+        action="store_true",
+        help="score checkpoints on the events they learned from too (optimistic; flagged)",
+    )
+    replay.add_argument("--csv", action="store_true", help="the summary table as CSV")
     replay.add_argument("--clip", type=_positive, default=10.0, help="weight clip for clipped-*")
     replay.add_argument("--seed", type=_count, default=0)
     replay.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -79,6 +106,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json and args.csv:
+        raise BadTarget("choose one of --json and --csv")
     if args.log is not None:
         given = [f"--{n.replace('_', '-')}" for n in _DB_ONLY if getattr(args, n) is not None]
         if given:
@@ -103,14 +132,25 @@ def run(args: argparse.Namespace) -> int:
             data,
             targets,
             by_segment=args.by == "segment",
+            estimators=args.estimator or ESTIMATORS,
+            alpha=args.alpha,
             bootstrap=args.bootstrap,
             clip=args.clip,
             seed=args.seed,
+            in_sample=args.in_sample,
             progress=bar,
         )
     for reason, count in data.skipped.items():
         print(f"skipped {count} bad row(s): {reason}", file=sys.stderr)
-    print(json_lines(estimates) if args.json else table(estimates))
+    if args.json and args.csv:
+        raise BadTarget("choose one of --json and --csv")
+    print(
+        json_lines(estimates)
+        if args.json
+        else csv_text(estimates)
+        if args.csv
+        else table(estimates)
+    )
     if args.out:
         source = storage.redact(args.db) if args.db else str(args.log)
         report = write_html(estimates, curves, args.out, source)

@@ -5,6 +5,8 @@ from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog, BadTarget, ReplayError
 from bandit.replay.estimators import ESTIMATORS, Estimate, evaluate
 from bandit.replay.pushdown import PushdownResult, pushdown_ips
+from bandit.replay.report import csv_text, summary
+from bandit.replay.reward_model import Regressor, RewardModel
 from bandit.replay.run import parse_target, run_replay
 from bandit.replay.sparse import CandidateSets, GroupedPmf
 from bandit.replay.sql_log import load_sql_log
@@ -21,14 +23,18 @@ __all__ = [
     "LoggedData",
     "PolicyTarget",
     "PushdownResult",
+    "Regressor",
     "ReplayError",
+    "RewardModel",
     "StaticTable",
     "Target",
     "UniformTarget",
+    "csv_text",
     "evaluate",
     "load_csv_log",
     "load_sql_log",
     "parse_target",
     "pushdown_ips",
     "run_replay",
+    "summary",
 ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,28 +21,61 @@ from bandit.replay.estimators import Estimate
 HEADLINE = ("snips", "dr", "ips", "replay")
 
 
+def _level(estimates: Sequence[Estimate]) -> str:
+    alphas = {e.alpha for e in estimates}
+    return f"{1 - alphas.pop():.0%} CI" if len(alphas) == 1 else "CI"
+
+
 def table(estimates: Sequence[Estimate]) -> str:
+    """A terminal table; omitted estimators and every warning and validity note follow it."""
     header = (
         f"{'target':<24} {'segment':<12} {'estimator':<12} {'estimate':>9}"
-        f" {'95% CI':>19} {'n':>8} {'ess':>9}"
+        f" {_level(estimates):>19} {'interval':>9} {'n':>8} {'ess':>9}"
     )
     lines = [header, "-" * len(header)]
     for e in estimates:
+        head = f"{e.target[:24]:<24} {(e.segment or 'all')[:12]:<12} {e.estimator:<12}"
+        if math.isnan(e.estimate):
+            lines.append(f"{head} {'omitted':>9}")
+            continue
         lines.append(
-            f"{e.target[:24]:<24} {(e.segment or 'all')[:12]:<12} {e.estimator:<12}"
-            f" {e.estimate:>9.4f} [{e.ci_low:>8.4f}, {e.ci_high:>8.4f}] {e.n:>8} {e.ess:>9.1f}"
+            f"{head} {e.estimate:>9.4f} [{e.ci_low:>8.4f}, {e.ci_high:>8.4f}] {e.interval:>9}"
+            f" {e.n:>8} {e.ess:>9.1f}"
         )
+    notes = sorted({(e.target, e.estimator, e.validity) for e in estimates if e.validity})
+    lines += [f"note: {target} {name}: {note}" for target, name, note in notes]
     warnings = sorted({(e.target, w) for e in estimates for w in e.warnings})
     lines += [f"warning: {target}: {w}" for target, w in warnings]
     return "\n".join(lines)
 
 
 def json_lines(estimates: Sequence[Estimate]) -> str:
-    return "\n".join(json.dumps(e.as_dict()) for e in estimates)
+    """One JSON object per estimate (NaN, for an omitted estimator, as null)."""
+    return "\n".join(json.dumps(_plain(e.as_dict())) for e in estimates)
+
+
+def summary(estimates: Sequence[Estimate]) -> list[dict[str, object]]:
+    """The estimates as a list of plain dicts (the shape of a summary table)."""
+    return [_plain(e.as_dict()) for e in estimates]
+
+
+def csv_text(estimates: Sequence[Estimate]) -> str:
+    """The summary table as CSV text, one row per estimate."""
+    rows = summary(estimates)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
+    return out.getvalue().rstrip("\n")
+
+
+def _plain(row: dict[str, object]) -> dict[str, object]:
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
 
 
 def interval_plot(estimates: Sequence[Estimate], path: Path, title: str) -> None:
-    rows = [e for e in estimates if e.estimator in ("snips", "dr")]
+    rows = [e for e in estimates if e.estimator in ("snips", "dr") and not math.isnan(e.estimate)]
     labels = [f"{e.target}\n{e.segment or 'all'} · {e.estimator}" for e in rows]
     y = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
@@ -47,7 +83,7 @@ def interval_plot(estimates: Sequence[Estimate], path: Path, title: str) -> None
     err = np.array([[e.estimate - e.ci_low for e in rows], [e.ci_high - e.estimate for e in rows]])
     ax.errorbar(est, y, xerr=np.clip(err, 0, None), fmt="o", capsize=3)
     ax.set_yticks(y, labels, fontsize=7)
-    ax.set_xlabel("estimated click rate (95% interval)")
+    ax.set_xlabel(f"estimated click rate ({_level(rows)})")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -93,12 +129,12 @@ def write_html(
                 e.target,
                 e.segment or "all",
                 e.estimator,
-                f"{e.estimate:.4f}",
-                f"[{e.ci_low:.4f}, {e.ci_high:.4f}]",
-                f"[{e.boot_low:.4f}, {e.boot_high:.4f}]",
+                "omitted" if math.isnan(e.estimate) else f"{e.estimate:.4f}",
+                "" if math.isnan(e.estimate) else f"[{e.ci_low:.4f}, {e.ci_high:.4f}] {e.interval}",
+                "" if math.isnan(e.boot_low) else f"[{e.boot_low:.4f}, {e.boot_high:.4f}]",
                 e.n,
                 f"{e.ess:.1f}",
-                "; ".join(e.warnings),
+                "; ".join([*([e.validity] if e.validity else []), *e.warnings]),
             )
         )
         + "</tr>"
@@ -109,8 +145,9 @@ def write_html(
 td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
 <h1>Replay evaluation</h1><p>Log: {html.escape(source)}</p>
 {"".join(f'<p><img src="{i}" alt="{i}"></p>' for i in images)}
-<table><tr><th>target</th><th>segment</th><th>estimator</th><th>estimate</th><th>95% CI</th>
-<th>bootstrap 95%</th><th>n</th><th>ESS</th><th>warnings</th></tr>{rows}</table></body></html>"""
+<table><tr><th>target</th><th>segment</th><th>estimator</th><th>estimate</th>
+<th>{_level(estimates)}</th><th>bootstrap</th><th>n</th><th>ESS</th><th>notes and warnings</th></tr>
+{rows}</table></body></html>"""
     path = out / "replay.html"
     path.write_text(page, encoding="utf-8")
     return path

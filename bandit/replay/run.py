@@ -90,8 +90,10 @@ def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Targ
 MIN_EVENTS = 200
 
 
-def _holdout(data: LoggedData, target: Target, in_sample: bool, min_events: int) -> LoggedData:
-    """The events ``target`` may be scored on: for a checkpoint, those after its cursor."""
+def scored_events(
+    data: LoggedData, target: Target, in_sample: bool = False, min_events: int = MIN_EVENTS
+) -> LoggedData:
+    """The events ``target`` is scored on: for a checkpoint, those after its cursor."""
     learned = getattr(target, "learned_through", None)
     if learned is None or data.seq is None or in_sample:
         return data
@@ -176,7 +178,7 @@ def run_replay(
     for done, target in enumerate(targets):
         if progress is not None:
             progress(done, len(targets))
-        scored = _holdout(data, target, in_sample, min_events)
+        scored = scored_events(data, target, in_sample, min_events)
         try:
             pi = target.pmf(scored)
         except BanditError:

@@ -43,9 +43,11 @@ def true_value(
     users: Mapping[str, Context],
     audience: Audience,
     features: Mapping[int, Mapping[str, float]],
+    *,
+    in_sample: bool = False,
 ) -> Truth:
     """The target's true click rate on exactly the events replay scores it on."""
-    scored = scored_events(data, target)
+    scored = scored_events(data, target, in_sample)
     pi = target.pmf(scored)
     rows, actions = scored.candidates.row_actions()
     probability = pi.probability(rows, actions)

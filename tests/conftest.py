@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,13 @@ def postgres_base_url() -> str:
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """A URL whose connections use a fresh, empty schema that is dropped afterwards."""
+    with scratch_pg_schema() as url:
+        yield url
+
+
+@contextmanager
+def scratch_pg_schema() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema, dropped when the block ends."""
     base = postgres_base_url()
     schema = f"tb_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")

@@ -8,7 +8,8 @@ the logged action, w_i = pi_i / p_i, r_i the reward, r_hat(x_i, a) the cross-fit
 * replay (Li et al. 2011, in expectation): sum(pi_i r_i) / sum(pi_i). Unbiased only when the
   log is uniformly random over each decision's candidates, so it is reported only for such
   logs (checked), with a Wilson interval; otherwise it is omitted and says why.
-* IPS: mean(w_i r_i). SNIPS: sum(w_i r_i) / sum(w_i). Normal intervals.
+* IPS: mean(w_i r_i). SNIPS: sum(w_i r_i) / sum(w_i). Normal intervals, whose variance on
+  the engine's own log is at least what the whole logged pmf implies (`_pmf_variances`).
 * DM: mean(sum_a pi(a|x_i) r_hat(x_i, a)). DR: DM + mean(w_i (r_i - r_hat(x_i, a_i))).
   DR's normal interval is valid because r_hat is cross-fitted; DM's main interval is the
   bootstrap, which refits the reward model on every resample (`bandit.replay.bootstrap`).
@@ -177,6 +178,59 @@ def _support_warnings(data: LoggedData, pi: GroupedPmf, w: FloatArray) -> tuple[
     return ()
 
 
+def _pmf_variances(
+    data: LoggedData, pi: GroupedPmf, model: RewardModel, clip: float, snips: float
+) -> dict[str, FloatArray] | None:
+    """Per row, each estimator's variance over the logged action, from the whole logged pmf
+    and the reward model (rewards in [0, 1], so E[r^2 | a] <= r_hat(a)). The sample alone
+    misses the rare, large weights a target can put on artworks the logger seldom showed;
+    the logged pmf does not. None without the logged pmf (a CSV log)."""
+    logged = data.logged_pmf
+    if logged is None:
+        return None
+    sizes = np.diff(logged.indptr)[logged.of_row]
+    starts = np.repeat(logged.indptr[logged.of_row], sizes)
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    entries = starts + offsets
+    rows = np.repeat(np.arange(data.n), sizes)
+    actions = logged.actions[entries]
+    p = np.maximum(logged.probs[entries], 1e-12)
+    target = pi.probability(rows, actions)
+    r_hat = model.tables[model.fold[rows], model.segment_index[rows], actions]
+    weight = target / p
+    clipped = np.minimum(weight, clip)
+
+    def per_row(values: FloatArray) -> FloatArray:
+        out: FloatArray = np.bincount(rows, weights=values, minlength=data.n).astype(float)
+        return out
+
+    mean = per_row(target * r_hat)
+    clipped_mean = per_row(p * clipped * r_hat)
+    return {
+        "ips": per_row(p * weight**2 * r_hat) - mean**2,
+        "snips": per_row(p * weight**2 * (r_hat - 2 * snips * r_hat + snips**2))
+        - per_row(target * (r_hat - snips)) ** 2,
+        "dr": per_row(p * weight**2 * r_hat * (1 - r_hat)),
+        "clipped-ips": per_row(p * clipped**2 * r_hat) - clipped_mean**2,
+        "clipped-dr": per_row(p * clipped**2 * r_hat * (1 - r_hat)),
+    }
+
+
+def _interval(
+    estimate: float, terms: FloatArray, z: float, model_variance: FloatArray | None
+) -> tuple[float, float, float]:
+    """A normal interval whose variance is the larger of the terms' sample variance and,
+    when known, the variance the logged pmf implies (between-row variance included)."""
+    n = len(terms)
+    if n < 2:
+        return estimate, -math.inf, math.inf
+    variance = float(terms.var(ddof=1))
+    if model_variance is not None:
+        variance = max(variance, float(np.maximum(model_variance, 0.0).mean()))
+    half = z * math.sqrt(variance / n)
+    return estimate, estimate - half, estimate + half
+
+
 IN_SAMPLE_WARNING = (
     "in-sample: the target learned from these events, so its estimate is optimistic"
     " (it has fitted their rewards' noise)"
@@ -229,9 +283,16 @@ def evaluate(
     }
     n = data.n
     ess = float(w.sum()) ** 2 / max(float((w * w).sum()), 1e-300)
-    results = {name: _normal(columns[name], z) for name in columns}
     snips = float((w * r).sum() / w.sum()) if w.sum() > 0 else 0.0
-    _, lo, hi = _normal(w * (r - snips) / max(float(w.mean()), 1e-300), z)
+    variances = _pmf_variances(data, pi, model, clip, snips)
+    results = {}
+    for name, terms in columns.items():
+        extra = None if variances is None or name == "dm" else variances[name]
+        if extra is not None and name in ("dr", "clipped-dr"):
+            extra = extra + (dm_terms - dm_terms.mean()) ** 2  # contexts vary too
+        results[name] = _interval(float(terms.mean()), terms, z, extra)
+    snips_terms = w * (r - snips) / max(float(w.mean()), 1e-300)
+    _, lo, hi = _interval(0.0, snips_terms, z, None if variances is None else variances["snips"])
     results["snips"] = (snips, snips + lo, snips + hi)
     pi_total = float(pi_logged.sum())
     replay = float((pi_logged * r).sum()) / pi_total if pi_total > 0 else 0.0

@@ -114,3 +114,48 @@ def test_learning_policy_replay_ranks_the_better_vw_setting_higher(log: Log) -> 
     by = {(e.target, e.estimator): e.estimate for e in estimates}
     for estimator in ("snips", "dr"):
         assert by[(better.name, estimator)] > by[(worse.name, estimator)] + 0.01
+
+
+def test_replay_is_refused_on_a_learned_log_and_rejection_sampled_for_learning_targets(
+    log: Log,
+) -> None:
+    from tests.bandit.replay.learning_log import write_learning_log
+
+    write_learning_log(log, seed=3, n=1_000)
+    data = load_sql_log(log)
+    table = StaticTable({"*": {str(a): 0.25 for a in data.actions}}, "even")
+    learning = LearningTarget(lambda: VWPolicy(exploration="squarecb"), "vw")
+    estimates, _ = run_replay(data, [table, learning], bootstrap=0)
+    replay = {e.target: e for e in estimates if e.estimator == "replay" and e.segment is None}
+    assert np.isnan(replay["even"].estimate)
+    assert "not uniform" in replay["even"].validity
+    sampled = replay["vw"]
+    assert sampled.validity.startswith("rejection-sampled:")
+    assert 0 < sampled.n < data.n and f"{sampled.n} of {data.n} events kept" in sampled.validity
+    assert 0.0 <= sampled.estimate <= 1.0 and sampled.interval == "wilson"
+
+
+class _MeanPerColumnRegressor:
+    """The smallest object with fit(X, y) / predict(X): least squares on the design."""
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> _MeanPerColumnRegressor:
+        self.coef_ = np.linalg.lstsq(X, y, rcond=None)[0]
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        prediction: np.ndarray = X @ self.coef_
+        return prediction
+
+
+def test_a_pluggable_reward_model_drives_dm_and_dr(log: Log) -> None:
+    _uniform_log(log, 600)
+    data = load_sql_log(log)
+    mine, _ = run_replay(
+        data, [UniformTarget()], bootstrap=20, reward_model=_MeanPerColumnRegressor()
+    )
+    built_in, _ = run_replay(data, [UniformTarget()], bootstrap=20)
+    by = {(e.estimator): e for e in mine if e.segment is None}
+    ref = {(e.estimator): e for e in built_in if e.segment is None}
+    assert abs(by["dm"].estimate - ref["dm"].estimate) < 0.02  # both see a uniform log well
+    assert "held fixed" in by["dm"].validity and ref["dm"].validity == ""
+    assert by["ips"].estimate == ref["ips"].estimate  # the model touches DM and DR only

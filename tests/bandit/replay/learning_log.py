@@ -39,12 +39,18 @@ def _policy() -> VWPolicy:
     return VWPolicy(exploration="squarecb", gamma_scale=50.0, interactions=("ua",))
 
 
-def write_learning_log(log: Log, seed: int, n: int = 2_000, learn_every: int = 500) -> LearningLog:
+def write_learning_log(
+    log: Log,
+    seed: int,
+    n: int = 2_000,
+    learn_every: int = 500,
+    audience: Audience | None = None,
+) -> LearningLog:
     artworks = log.register(
         "t", [NewArtwork(f"{i}.jpg", features=f) for i, f in enumerate(ARTWORKS)]
     )
     arms = [Arm(a.id, a.features) for a in artworks]
-    audience = Audience(seed=seed)
+    audience = audience or Audience(seed=seed)
     learner = Learner(log, _policy, clock=lambda: now)
     policy: Policy = _policy()
     version, users = 0, {}

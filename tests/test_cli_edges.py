@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from storage import NewArtwork, open_log
+from tests.bandit.replay.learning_log import write_learning_log
 from tests.storage.helpers import decision, scribble_over_pages
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 
@@ -37,6 +38,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ids = [a.id for a in log.register("t1", [NewArtwork("a.jpg"), NewArtwork("b.jpg")])]
         log.record_decisions([decision(f"e{i}", ids) for i in range(500)])
     scribble_over_pages(damaged)
+    with open_log(work / "learned.sqlite", create=True) as log:
+        write_learning_log(log, seed=1, n=600, learn_every=300)
     return work
 
 
@@ -93,6 +96,7 @@ def test_a_bad_command_is_one_line_without_a_traceback(what: str, line: str, wor
         timeout=120,
     )
     assert result.returncode == 1, (what, result.stderr)
+    assert result.stdout == ""  # nothing half-done on stdout either
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), (what, result.stderr)
     assert "Traceback" not in result.stderr + result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -105,9 +106,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     replay.set_defaults(run=run)
 
 
+def _check_out(out: Path) -> None:
+    """Fail before any work if the report folder cannot be written: no half-done output."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise BadTarget(
+            f"--out {out}: cannot write the report there ({exc.strerror or exc})"
+        ) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     if args.json and args.csv:
         raise BadTarget("choose one of --json and --csv")
+    if args.out:
+        _check_out(args.out)
     if args.log is not None:
         given = [f"--{n.replace('_', '-')}" for n in _DB_ONLY if getattr(args, n) is not None]
         if given:

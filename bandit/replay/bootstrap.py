@@ -16,7 +16,7 @@ import numpy as np
 
 from bandit.replay.data import LoggedData
 from bandit.replay.reward_model import DEFAULT_RIDGE, FOLDS, RewardModel, folds
-from bandit.replay.sparse import FloatArray, GroupedPmf, IntArray
+from bandit.replay.sparse import FloatArray, GroupedPmf, IntArray, expand_slices
 
 #: Above this many rows, blocks of rows are resampled instead of rows.
 MAX_UNITS = 20_000
@@ -156,11 +156,7 @@ def _target_mass(
     combos, count = np.unique(key, return_counts=True)
     group = combos % G
     unit_fold = combos // G
-    sizes = np.diff(pi.indptr)[group]
-    entry = np.repeat(pi.indptr[group], sizes) + (
-        np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    )
-    owner = np.repeat(np.arange(len(combos)), sizes)
+    owner, entry = expand_slices(group, pi.indptr)
     segment = pi.segment_of_group[group][owner]
     f = (unit_fold % FOLDS)[owner]
     u = (unit_fold // FOLDS)[owner]

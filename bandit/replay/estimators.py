@@ -150,13 +150,9 @@ def _unsupported_mass(data: LoggedData, pi: GroupedPmf) -> float:
     not list at all): one minus its mass where the logger had support."""
     logged = data.logged_pmf
     assert logged is not None
-    sizes = np.diff(logged.indptr)[logged.of_row]
-    starts = np.repeat(logged.indptr[logged.of_row], sizes)
-    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    entries = starts + offsets
+    rows, entries = logged.row_entries()
     supported = logged.probs[entries] >= SUPPORT_FLOOR
-    rows = np.repeat(np.arange(data.n), sizes)[supported]
-    covered = float(pi.probability(rows, logged.actions[entries][supported]).sum())
+    covered = float(pi.probability(rows[supported], logged.actions[entries][supported]).sum())
     return max(0.0, 1.0 - covered / data.n)
 
 
@@ -188,11 +184,7 @@ def _pmf_variances(
     logged = data.logged_pmf
     if logged is None:
         return None
-    sizes = np.diff(logged.indptr)[logged.of_row]
-    starts = np.repeat(logged.indptr[logged.of_row], sizes)
-    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    entries = starts + offsets
-    rows = np.repeat(np.arange(data.n), sizes)
+    rows, entries = logged.row_entries()
     actions = logged.actions[entries]
     p = np.maximum(logged.probs[entries], 1e-12)
     target = pi.probability(rows, actions)

@@ -65,11 +65,8 @@ class CandidateSets:
 
     def row_actions(self) -> tuple[IntArray, IntArray]:
         """Every (row, action) pair, rows in order: the flat form of all rows' candidates."""
-        sizes = self.sizes
-        rows = np.repeat(np.arange(len(self.of_row)), sizes)
-        starts = self.indptr[self.of_row]
-        offsets = np.arange(len(rows)) - np.repeat(_indptr(sizes)[:-1], sizes)
-        return rows, self.actions[np.repeat(starts, sizes) + offsets]
+        rows, entries = expand_slices(self.of_row, self.indptr)
+        return rows, self.actions[entries]
 
     def contains(self, actions: IntArray) -> npt.NDArray[np.bool_]:
         """Shape (n,): whether row i's set holds ``actions[i]``."""
@@ -86,6 +83,16 @@ class CandidateSets:
 
     def subset(self, rows: IntArray) -> CandidateSets:
         return CandidateSets(self.of_row[rows], self.indptr, self.actions)
+
+
+def expand_slices(of_row: IntArray, indptr: IntArray) -> tuple[IntArray, IntArray]:
+    """For rows that each point at a slice ``indptr[g]:indptr[g+1]`` of shared storage: every
+    (row, index into the storage) pair, rows in order."""
+    sizes = np.diff(indptr)[of_row]
+    rows = np.repeat(np.arange(len(of_row)), sizes)
+    offsets = np.arange(len(rows)) - np.repeat(_indptr(sizes)[:-1], sizes)
+    entries: IntArray = np.repeat(indptr[of_row], sizes) + offsets
+    return rows, entries
 
 
 def _stride(actions: IntArray) -> int:
@@ -119,6 +126,11 @@ class GroupedPmf:
         hit = keys[pos] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
         out: FloatArray = np.where(hit, self.probs[pos] if len(keys) else 0.0, 0.0)
         return out
+
+    def row_entries(self) -> tuple[IntArray, IntArray]:
+        """Every (row, entry) pair: each row with the indices into ``actions``/``probs`` of
+        its group's entries, rows in order."""
+        return expand_slices(self.of_row, self.indptr)
 
     def probability(self, rows: IntArray, actions: IntArray) -> FloatArray:
         """The target's probability of ``actions[j]`` for row ``rows[j]`` (0 if not offered)."""

@@ -19,7 +19,7 @@ from bandit.policies.base import Policy
 from bandit.records import Arm, LearningExample
 from bandit.replay.data import LoggedData, check_size
 from bandit.replay.errors import BadTarget
-from bandit.replay.sparse import FloatArray, GroupedPmf, IntArray
+from bandit.replay.sparse import FloatArray, GroupedPmf, IntArray, expand_slices
 
 #: How far a segment's probabilities may be from summing to 1.
 SUM_TOLERANCE = 1e-6
@@ -42,11 +42,9 @@ def _by_segment_and_set(data: LoggedData, weights: FloatArray | None, what: str)
     pair = data.segment_index * n_sets + sets.of_row
     pairs, of_row = np.unique(pair, return_inverse=True)
     set_of_group, segment_of_group = pairs % n_sets, pairs // n_sets
+    owners, entries = expand_slices(set_of_group, sets.indptr)
+    actions = sets.actions[entries]
     sizes = np.diff(sets.indptr)[set_of_group]
-    starts = np.repeat(sets.indptr[set_of_group], sizes)
-    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    actions = sets.actions[starts + offsets]
-    owners = np.repeat(np.arange(len(pairs)), sizes)
     raw = (
         np.ones(len(actions))
         if weights is None

@@ -9,6 +9,7 @@ while VW generalises through the artworks' features).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bandit import Policy, ThompsonPolicy, UniformPolicy, VWPolicy
@@ -52,7 +53,12 @@ def test_the_simulator_is_reproducible_and_realistic() -> None:
     catalog = random_catalog(10, 4, seed=1)
     arms = catalog["title-000"]
     user = users[0][0]
-    assert a.click_probability(user, {}) == pytest.approx(0.03)  # the base rate
+    # The base rate at neutral features, before the logit noise; with it, what click() draws.
+    assert Audience(seed=3, noise=0.0).click_probability(user, {}) == pytest.approx(0.03)
+    neutral = a.click_probability(user, {})
+    draws = Audience(seed=4)
+    observed = np.mean([draws.click(user, {}) for _ in range(40_000)])
+    assert observed == pytest.approx(neutral, abs=3 * np.sqrt(neutral / 40_000))
     best = a.oracle(user, arms)
     assert all(
         a.click_probability(user, arms[best].features) >= a.click_probability(user, x.features)

@@ -21,7 +21,16 @@ from report import emit
 from scratch_postgres import scratch_schema
 from sqlalchemy.orm import sessionmaker
 
-from bandit import Arm, ArtworkChooser, Context, Learner, VWPolicy, vw_text
+from bandit import (
+    Arm,
+    ArtworkChooser,
+    Context,
+    Learner,
+    LearningExample,
+    ThompsonPolicy,
+    VWPolicy,
+    vw_text,
+)
 from storage import (
     NewArtwork,
     open_log,
@@ -96,6 +105,35 @@ def policy_scoring(arms: list[Arm], users: list[Context]) -> float:
         policy.probabilities(user, arms)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def thompson_scoring(arms: list[Arm], users: list[Context], vw_p50: float) -> None:
+    """ThompsonPolicy.probabilities with its per-(segment, posterior) pmf cache, as between
+    learner updates, against the same calls recomputing every pmf and against VW's."""
+    policy = ThompsonPolicy()
+    examples = [
+        LearningExample(users[i], tuple(arms), i % len(arms), 1 / len(arms), float(i % 7 == 0))
+        for i in range(2_000)
+    ]
+    policy.learn(examples)
+    timings: dict[str, list[float]] = {"cached": [], "recomputed": []}
+    for mode in ("recomputed", "cached"):  # the second pass finds every segment cached
+        for user in users[:2_000]:
+            if mode == "recomputed":
+                policy._pmfs.clear()
+            start = time.perf_counter()
+            policy.probabilities(user, arms)
+            timings[mode].append(time.perf_counter() - start)
+    cached, recomputed = (statistics.median(timings[m]) for m in ("cached", "recomputed"))
+    emit(
+        "thompson.scoring.p50",
+        cached * 1e3,
+        "ms",
+        recomputed * 1e3,
+        baseline_is="the same calls recomputing the 2,000-draw pmf each time",
+        vw_scoring_p50_ms=round(vw_p50 * 1e3, 4),
+        propensity_error="none: a cached pmf is the pmf the state gives",
+    )
 
 
 def bench_choose(backend: str, url: str, users: list[Context], raw_p50: float) -> None:
@@ -211,6 +249,7 @@ def main() -> None:
             target_ratio=2.0,
             note="choose() minus the durable log write",
         )
+        thompson_scoring(arms, users, policy_scoring(arms, users))
         bench_choose("sqlite", url, users, raw_p50)
         bench_file_check(url, users)
         learn_url = f"sqlite:///{tmp}/learn.sqlite"

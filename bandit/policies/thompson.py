@@ -3,14 +3,16 @@ context-free within a segment.
 
 Its propensities are the probabilities that each arm's posterior draw is the largest, estimated
 with a fixed number of draws from a generator seeded by the state, so they are reproducible and
-are what the chooser logs and samples from.
+are what the chooser logs and samples from. Because they are a function of the state alone,
+they are cached per (segment, posterior): between learner updates a segment's pmf is computed
+once, not on every decision, and a cached pmf is exactly the one a fresh computation gives.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +22,9 @@ from bandit.context import Context
 from bandit.policies.base import Pmf, Policy, normalised
 from bandit.policies.checks import number, segment_counts, whole
 from bandit.records import Arm, LearningExample
+
+#: Pmfs kept per policy: one per (segment, candidate set) in use, with room to spare.
+CACHED_PMFS = 4096
 
 
 class ThompsonPolicy(Policy):
@@ -38,15 +43,24 @@ class ThompsonPolicy(Policy):
         self.floor = number("floor", floor, 0.0, 0.99)
         self.seed = whole("seed", seed, 0, 2**63 - 1)
         self._posterior: defaultdict[tuple[str, int], list[float]] = defaultdict(lambda: [1.0, 1.0])
+        self._pmfs: OrderedDict[str, Pmf] = OrderedDict()
 
     def probabilities(self, context: Context, arms: Sequence[Arm]) -> Pmf:
         params = np.array([self._posterior.get((context.segment, a.id), (1.0, 1.0)) for a in arms])
         key = f"{self.seed}:{context.segment}:{params.tobytes().hex()}"
+        cached = self._pmfs.get(key)
+        if cached is not None:
+            self._pmfs.move_to_end(key)
+            return cached.copy()
         rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8]))
         samples = rng.beta(params[:, 0], params[:, 1], size=(self.draws, len(arms)))
         wins = np.bincount(samples.argmax(axis=1), minlength=len(arms)).astype(np.float64)
         # A small floor keeps every propensity positive, so the log stays evaluable.
-        return normalised((1.0 - self.floor) * wins / self.draws + self.floor / len(arms))
+        pmf = normalised((1.0 - self.floor) * wins / self.draws + self.floor / len(arms))
+        self._pmfs[key] = pmf
+        if len(self._pmfs) > CACHED_PMFS:
+            self._pmfs.popitem(last=False)
+        return pmf.copy()
 
     def learn(self, examples: Sequence[LearningExample]) -> None:
         for ex in examples:

@@ -139,3 +139,20 @@ def test_corrupt_model_bytes(junk: bytes) -> None:
         restore_policy("vw", "{}", junk)
     with pytest.raises(CorruptModel):
         restore_policy("thompson", "{}", junk or b"{")
+
+
+def test_thompson_caches_its_pmf_exactly_and_relearns_it_after_learning() -> None:
+    from bandit import LearningExample, ThompsonPolicy
+
+    arms = [Arm(1, {}), Arm(2, {}), Arm(3, {})]
+    policy = ThompsonPolicy()
+    policy.learn([LearningExample(Context("a"), tuple(arms), 1, 1 / 3, 1.0)] * 5)
+    first = policy.probabilities(Context("a"), arms)
+    again = policy.probabilities(Context("a"), arms)  # from the cache
+    fresh = ThompsonPolicy()
+    fresh.load(policy.save())
+    assert first.tolist() == again.tolist() == fresh.probabilities(Context("a"), arms).tolist()
+    again[0] = 99.0  # a caller's copy: the cache stays intact
+    assert policy.probabilities(Context("a"), arms).tolist() == first.tolist()
+    policy.learn([LearningExample(Context("a"), tuple(arms), 2, 1 / 3, 1.0)] * 20)
+    assert policy.probabilities(Context("a"), arms).tolist() != first.tolist()

@@ -115,12 +115,6 @@ def wilson(successes: float, trials: float, alpha: float = 0.05) -> tuple[float,
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _normal(terms: FloatArray, z: float) -> tuple[float, float, float]:
-    mean = float(terms.mean())
-    half = z * float(terms.std(ddof=1)) / math.sqrt(len(terms)) if len(terms) > 1 else math.inf
-    return mean, mean - half, mean + half
-
-
 def uniform_logging(data: LoggedData) -> bool:
     """Whether every decision was logged uniformly at random over its candidates."""
     if data.logged_pmf is not None:

@@ -68,19 +68,6 @@ class CandidateSets:
         rows, entries = expand_slices(self.of_row, self.indptr)
         return rows, self.actions[entries]
 
-    def contains(self, actions: IntArray) -> npt.NDArray[np.bool_]:
-        """Shape (n,): whether row i's set holds ``actions[i]``."""
-        stride = max(_stride(self.actions), _stride(actions))
-        keys = self.of_row_sets() * stride + self.actions
-        wanted = self.of_row * stride + actions
-        pos = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
-        found: npt.NDArray[np.bool_] = keys[pos] == wanted
-        return found
-
-    def of_row_sets(self) -> IntArray:
-        """Shape (nnz,): the set each entry of ``actions`` belongs to."""
-        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
-
     def subset(self, rows: IntArray) -> CandidateSets:
         return CandidateSets(self.of_row[rows], self.indptr, self.actions)
 
@@ -93,10 +80,6 @@ def expand_slices(of_row: IntArray, indptr: IntArray) -> tuple[IntArray, IntArra
     offsets = np.arange(len(rows)) - np.repeat(_indptr(sizes)[:-1], sizes)
     entries: IntArray = np.repeat(indptr[of_row], sizes) + offsets
     return rows, entries
-
-
-def _stride(actions: IntArray) -> int:
-    return int(actions.max(initial=0)) + 1
 
 
 @dataclass(frozen=True)

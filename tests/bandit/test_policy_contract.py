@@ -28,7 +28,8 @@ POLICIES: dict[str, Callable[[], Policy]] = {
     "uniform": UniformPolicy,
     "thompson": lambda: ThompsonPolicy(draws=500),
     "greedy": GreedyPolicy,
-    "vw-epsilon": VWPolicy,
+    "vw-regcbopt": VWPolicy,
+    "vw-epsilon": lambda: VWPolicy(exploration="epsilon"),
     "vw-softmax": lambda: VWPolicy(exploration="softmax"),
     "vw-bag": lambda: VWPolicy(exploration="bag"),
     "vw-squarecb": lambda: VWPolicy(exploration="squarecb"),
@@ -88,15 +89,29 @@ def test_learning_policies_learn_the_segments(name: str) -> None:
 
 
 def test_epsilon_floor() -> None:
-    policy = VWPolicy(epsilon=0.2)
+    policy = VWPolicy(exploration="epsilon", epsilon=0.2, floor=0.0)
     policy.learn(_history(1000))
     pmf = policy.probabilities(Context("warm"), ARMS)
     assert np.all(pmf >= 0.2 / len(ARMS) - 1e-6)
     assert pmf.max() == pytest.approx(1 - 0.2 + 0.2 / len(ARMS), abs=1e-6)
 
 
+def test_the_default_is_greedy_on_optimism_above_a_uniform_floor() -> None:
+    """regcbopt alone gives every artwork but one a probability of 0; the floor keeps each at
+    floor / artworks, so the log stays evaluable, and costs at most the floor in clicks."""
+    bare = VWPolicy(floor=0.0)
+    bare.learn(_history(1000))
+    assert sorted(bare.probabilities(Context("warm"), ARMS).tolist()) == [0.0, 0.0, 0.0, 1.0]
+    policy = VWPolicy(floor=0.04)
+    policy.learn(_history(1000))
+    pmf = policy.probabilities(Context("warm"), ARMS)
+    assert pmf.min() == pytest.approx(0.01)
+    assert pmf[-1] == pytest.approx(1 - 0.04 + 0.01)
+    assert policy.exploration == {"kind": "regcbopt", "floor": 0.04, "mellowness": 0.03}
+
+
 def test_the_fast_vw_path_matches_pyvw_predict() -> None:
-    policy = VWPolicy()
+    policy = VWPolicy(exploration="epsilon", floor=0.0)
     policy.learn(_history(500))
     reference = Workspace(policy.vw_args)  # same args, same data, through pyvw's wrappers
     for ex in _history(500):

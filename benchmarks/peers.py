@@ -62,10 +62,7 @@ class MabwiserLinUCB:
         if model is None:
             model = MAB([a.id for a in arms], LearningPolicy.LinUCB(alpha=self.alpha), seed=7)
             self._models[title] = model
-        for arm in arms:
-            if arm.id not in model.arms:
-                model.add_arm(arm.id)
-        return model
+        return _offering(model, arms)
 
     def choose(
         self, title: str, context: Context, arms: Sequence[Arm], key: str
@@ -103,10 +100,7 @@ class MabwiserThompson:
             seed = int(uniform_for(f"{title}/{segment}", "ts") * 2**31)
             model = MAB([a.id for a in arms], LearningPolicy.ThompsonSampling(), seed=seed)
             self._models[(title, segment)] = model
-        for arm in arms:
-            if arm.id not in model.arms:
-                model.add_arm(arm.id)
-        return model
+        return _offering(model, arms)
 
     def choose(
         self, title: str, context: Context, arms: Sequence[Arm], key: str
@@ -161,6 +155,14 @@ class RawVW:
     def learn(self, examples: Sequence[LearningExample]) -> None:
         for ex in examples:
             self.vw.learn(self._lines(ex.context, ex.arms, (ex.chosen, ex.reward, ex.probability)))
+
+
+def _offering(model: MAB, arms: Sequence[Arm]) -> MAB:
+    """The model, told about any artwork that arrived since it was made."""
+    for arm in arms:
+        if arm.id not in model.arms:
+            model.add_arm(arm.id)
+    return model
 
 
 def _title_of(arms: Sequence[Arm]) -> str:

@@ -111,30 +111,32 @@ def _catalog_and_rng(
     return random_catalog(titles, per_title, seed=seed), np.random.default_rng([seed, 7])
 
 
-def segment_taste(seed: int, n: int) -> Setup:
-    catalog, rng = _catalog_and_rng(seed, 3, 6)
-    return Setup(Audience(_tastes(rng, catalog, 4, 0.0, 1.0), seed=seed), catalog)
+def _drawn(
+    titles: int,
+    per_title: int,
+    feature_scale: float,
+    artwork_scale: float,
+    segments: int = 4,
+    zipf: float | None = None,
+) -> Callable[[int, int], Setup]:
+    """A builder: ``titles`` x ``per_title`` random artworks, and ``segments`` tastes with
+    feature weights of spread ``feature_scale`` and artwork likings of ``artwork_scale``
+    (sizes falling off as rank ** -zipf, or equal)."""
+    shares = None if zipf is None else [1.0 / (rank + 1) ** zipf for rank in range(segments)]
+
+    def build(seed: int, n: int) -> Setup:
+        catalog, rng = _catalog_and_rng(seed, titles, per_title)
+        tastes = _tastes(rng, catalog, segments, feature_scale, artwork_scale, shares)
+        return Setup(Audience(tastes, seed=seed), catalog)
+
+    return build
 
 
-def feature_taste(seed: int, n: int) -> Setup:
-    catalog, rng = _catalog_and_rng(seed, 10, 6)
-    return Setup(Audience(_tastes(rng, catalog, 4, 1.5, 0.0), seed=seed), catalog)
-
-
-def mixed(seed: int, n: int) -> Setup:
-    catalog, rng = _catalog_and_rng(seed, 10, 6)
-    return Setup(Audience(_tastes(rng, catalog, 4, 1.0, 0.6), seed=seed), catalog)
-
-
-def many_titles(seed: int, n: int) -> Setup:
-    catalog, rng = _catalog_and_rng(seed, 200, 5)
-    return Setup(Audience(_tastes(rng, catalog, 4, 1.5, 0.3), seed=seed), catalog)
-
-
-def sparse_segments(seed: int, n: int) -> Setup:
-    catalog, rng = _catalog_and_rng(seed, 5, 6)
-    shares = [1.0 / (rank + 1) ** 1.2 for rank in range(24)]
-    return Setup(Audience(_tastes(rng, catalog, 24, 1.0, 0.6, shares), seed=seed), catalog)
+segment_taste = _drawn(3, 6, feature_scale=0.0, artwork_scale=1.0)
+feature_taste = _drawn(10, 6, feature_scale=1.5, artwork_scale=0.0)
+mixed = _drawn(10, 6, feature_scale=1.0, artwork_scale=0.6)
+many_titles = _drawn(200, 5, feature_scale=1.5, artwork_scale=0.3)
+sparse_segments = _drawn(5, 6, feature_scale=1.0, artwork_scale=0.6, segments=24, zipf=1.2)
 
 
 def new_artwork(seed: int, n: int) -> Setup:

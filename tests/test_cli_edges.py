@@ -158,7 +158,7 @@ def test_changing_the_policy_of_a_learned_log_needs_restart_from_scratch(tmp_pat
     assert _cli(tmp_path, "learn", "--db", "log.sqlite").returncode == 0
     refused = _cli(tmp_path, "learn", "--db", "log.sqlite", "--policy", "thompson")
     assert refused.returncode == 1 and "--restart-from-scratch" in refused.stderr
-    same = _cli(tmp_path, "learn", "--db", "log.sqlite", "--set", "exploration=epsilon")
+    same = _cli(tmp_path, "learn", "--db", "log.sqlite", "--set", "exploration=regcbopt")
     assert same.returncode == 0, same.stderr  # the settings the log already has
     settings = tmp_path / "thompson.toml"
     settings.write_text('policy = "thompson"\n[params]\ndraws = 500\n')
@@ -178,6 +178,21 @@ def test_changing_the_policy_of_a_learned_log_needs_restart_from_scratch(tmp_pat
         assert head is not None and head.policy == "thompson" and head.last_seq == 20
     listing = _cli(tmp_path, "checkpoints", "list", "--db", "log.sqlite")
     assert listing.stdout.split("\n")[0].startswith("2\t")
+
+
+def test_a_checkpoint_from_before_a_parameter_existed_keeps_its_settings() -> None:
+    """A checkpoint written before ``floor`` and ``mellowness`` existed stores no value for
+    them; it holds the same policy as settings that leave them at their defaults."""
+    import json
+
+    from bandit.cli.settings import PolicySettings, same_policy
+
+    old = {"exploration": "epsilon", "epsilon": 0.05, "interactions": ["ua", "ui"]}
+    args = json.dumps({"params": old})
+    assert same_policy(PolicySettings("vw", {"exploration": "epsilon"}), "vw", args)
+    assert not same_policy(PolicySettings("vw", {"exploration": "squarecb"}), "vw", args)
+    assert not same_policy(PolicySettings("vw", {}), "thompson", args)
+    assert not same_policy(PolicySettings("vw", {}), "vw", '{"params": {"epsilon": 7}}')
 
 
 def test_still_images_are_registered_by_their_content(tmp_path: Path) -> None:

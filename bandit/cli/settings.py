@@ -82,10 +82,14 @@ def read_settings(
 
 
 def same_policy(settings: PolicySettings, head_name: str, head_args: str) -> bool:
-    """Whether a checkpoint (name, stored arguments) holds the policy these settings build."""
-    wanted = json.loads(settings.build().describe_args()).get("params")
-    try:
-        stored = json.loads(head_args).get("params")
-    except (ValueError, AttributeError):
+    """Whether a checkpoint (name, stored arguments) holds the policy these settings build.
+
+    Both sides go through the constructor, so a checkpoint written before a parameter existed
+    compares with that parameter at its default, not as a difference."""
+    if head_name != settings.name:
         return False
-    return head_name == settings.name and wanted == stored
+    try:
+        stored = json.loads(head_args).get("params", {})
+        return build_policy(head_name, stored).params == settings.build().params
+    except (ValueError, AttributeError, InvalidPolicyArgs):
+        return False

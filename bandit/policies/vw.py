@@ -5,10 +5,11 @@ as VW's own saved bytes. Exploration: ``regcbopt`` (default), ``squarecb``, ``ep
 ``softmax`` or ``bag``.
 
 Why ``regcbopt`` by default: it is optimistic, choosing the artwork whose cost could plausibly
-be lowest given how little the model has seen of it, so exploration shrinks with evidence and a
-new artwork is tried at once. Across the scenarios of `bandit.simulate` it was the only
-setting that matched or came near the best peer library everywhere; ``epsilon`` never stops
-exploring, and ``squarecb`` barely tries a newcomer its features predict to be average
+be lowest given how little the model has seen of it, so exploration shrinks with evidence. Of
+the VW settings measured on the scenarios of `bandit.simulate`, it came nearest the best peer
+library overall: ``epsilon`` never stops exploring, and ``squarecb`` rarely tries a newcomer its
+features predict to be average. It still falls short of per-segment Thompson sampling where
+tastes follow the segment, for a new artwork, and after a drift
 (``benchmarks/bench_learning.py`` measures all of them; the README has the table).
 """
 

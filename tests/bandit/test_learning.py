@@ -63,7 +63,8 @@ def test_a_new_artwork_is_shown_to_most_of_its_segment_at_once() -> None:
     """Cold start: the seventh artwork arrives halfway and is the best for one segment. By the
     end of the second learning batch after it arrives (1,000 impressions; this seed gives
     exactly that), it is shown to most of that segment's users of its title, and it keeps
-    them: 0.99 of their impressions in the last quarter (test: >= 0.9)."""
+    them: 0.99 of their impressions in the last quarter (test: >= 0.9). This is one seed: on
+    the benchmark's three held-out seeds the default adopted it in two runs, not the third."""
     result = _default("new_artwork")
     assert result.cold_start is not None and result.cold_start <= 1_000
     assert result.adoption is not None and result.adoption >= 0.9

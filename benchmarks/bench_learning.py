@@ -29,6 +29,7 @@ import peers
 from report import emit
 
 from bandit import ThompsonPolicy, VWPolicy
+from bandit.progress import progress_bar
 from bandit.simulate import SCENARIOS, Agent, PolicyAgent, ScenarioResult, run_scenario
 
 PROJECT: dict[str, Callable[[], Agent]] = {
@@ -68,9 +69,10 @@ def main() -> None:
     scenarios = args.scenarios.split(",")
     jobs = list(itertools.product(scenarios, AGENTS, seeds))
     results: dict[tuple[str, str], list[ScenarioResult]] = {}
-    with Pool(args.jobs) as pool:
-        for scenario, agent, result in pool.imap_unordered(_run, jobs):
+    with Pool(args.jobs) as pool, progress_bar("runs", "run", quiet=False) as advance:
+        for done, (scenario, agent, result) in enumerate(pool.imap_unordered(_run, jobs), 1):
             results.setdefault((scenario, agent), []).append(result)
+            advance(done, len(jobs))
 
     header = f"{'scenario':<16} " + " ".join(f"{a[:22]:>24}" for a in AGENTS)
     print(f"share of the oracle, last quarter: mean [min, max] over seeds {seeds}", file=sys.stderr)

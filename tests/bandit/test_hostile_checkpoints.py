@@ -49,6 +49,8 @@ def _with_header_options(model: bytes, options: str) -> bytes:
         "-i {out}/other.vw",
         "--initial_regressor {out}/other.vw",
         "--quadratic ua --cb_type mtr; rm",
+        "--regcbopt --mellowness {out}/m.txt",
+        "--cb_min_cost -1 --cb_max_cost -f {out}/written.vw",
     ],
 )
 def test_a_model_header_asking_vw_for_files_or_ports_is_refused(

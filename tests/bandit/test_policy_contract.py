@@ -141,6 +141,11 @@ def test_the_fast_vw_path_matches_pyvw_predict() -> None:
         {"bag": True},
         {"seed": -1},
         {"extra_args": "--daemon"},
+        {"mellowness": 0.0},
+        {"mellowness": "0.1 --daemon"},
+        {"floor": 1.0},
+        {"floor": float("nan")},
+        {"cb_type": "dm --daemon"},
     ],
 )
 def test_vw_arguments_vw_rejects(settings: dict[str, object]) -> None:

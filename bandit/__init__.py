@@ -7,6 +7,7 @@ evaluation and an audience simulator.
 from bandit.chooser import ArtworkChooser, RewardReceipt
 from bandit.context import Context
 from bandit.errors import (
+    ActivationClosed,
     BanditError,
     CheckpointNotFound,
     ConflictingRecord,
@@ -18,6 +19,7 @@ from bandit.errors import (
     LogNotFound,
     LogUnavailable,
     NoActiveArtwork,
+    NotActivated,
     UnknownEvent,
     UnknownTitle,
 )
@@ -35,6 +37,7 @@ from bandit.policies import (
 from bandit.records import Arm, Decision, LearningExample
 
 __all__ = [
+    "ActivationClosed",
     "Arm",
     "ArtworkChooser",
     "ArtworkExplanation",
@@ -56,6 +59,7 @@ __all__ = [
     "LogNotFound",
     "LogUnavailable",
     "NoActiveArtwork",
+    "NotActivated",
     "Policy",
     "RewardReceipt",
     "ThompsonPolicy",

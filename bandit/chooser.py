@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,14 @@ from typing import Any
 
 import storage
 from bandit.context import Context, check_id
-from bandit.errors import BanditError, InvalidReward, NoActiveArtwork, UnknownTitle
+from bandit.errors import (
+    BanditError,
+    ConflictingRecord,
+    InvalidContext,
+    InvalidReward,
+    NoActiveArtwork,
+    UnknownTitle,
+)
 from bandit.explain import ArtworkExplanation, explain_vw
 from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
@@ -130,67 +137,161 @@ class ArtworkChooser:
         context: Context | Mapping[str, Any],
         *,
         event_id: str | None = None,
+        excluded: Iterable[int] = (),
+        defer_activation: bool = False,
     ) -> Decision:
         """Choose one of the title's active artworks for this user. The decision, with its
         full pmf, is logged (one durable commit) before this returns.
 
+        Args:
+            event_id: the caller's id for this decision. Sent again with the same title and
+                context (a retry), the logged decision is returned and nothing more is logged.
+            excluded: artwork ids not to offer this time (already on screen, say).
+            defer_activation: the artwork may not be shown (a row below the fold): the
+                decision is logged but not learned from until `activate` is called.
+
         Raises:
-            InvalidContext: a malformed context, title id or event id.
+            InvalidContext: a malformed context, title id, event id or excluded id.
             UnknownTitle / NoActiveArtwork: nothing to choose from.
-            ConflictingRecord: ``event_id`` was already used for a different decision.
+            ConflictingRecord: ``event_id`` was already used for a different request.
             LogUnavailable: the log cannot be written; nothing was served.
         """
+        return self.choose_many(
+            [title_id],
+            context,
+            event_id=event_id,
+            excluded=excluded,
+            defer_activation=defer_activation,
+        )[0]
+
+    def choose_many(
+        self,
+        title_ids: Sequence[str],
+        context: Context | Mapping[str, Any],
+        *,
+        event_id: str | None = None,
+        excluded: Iterable[int] = (),
+        defer_activation: bool = False,
+    ) -> list[Decision]:
+        """`choose` for several titles at once (a row of a home page), logged in one commit:
+        every decision or none. With several titles, title ``i``'s event id is
+        ``f"{event_id}-{i}"``."""
         ctx = context if isinstance(context, Context) else Context.from_mapping(context)
-        check_id("title_id", title_id, 200)
+        if not title_ids:
+            raise InvalidContext("name at least one title")
+        for title_id in title_ids:
+            check_id("title_id", title_id, 200)
+        if len(set(title_ids)) != len(title_ids):
+            raise InvalidContext(f"a title is named twice: {list(title_ids)}")
+        skip = _excluded_ids(excluded)
+        given = event_id is not None
         if event_id is None:
             event_id = uuid.uuid4().hex
-        else:
-            check_id("event_id", event_id, 64)
+        event_ids = (
+            [event_id]
+            if len(title_ids) == 1
+            else [f"{event_id}-{i}" for i in range(len(title_ids))]
+        )
+        for eid in event_ids:
+            check_id("event_id", eid, 64)
         self._reload()
         policy, version = self.policy_, self.policy_version
         logged_context = ctx.as_json()
+        images: dict[int, str] = {}
 
-        def decide(artworks: list[storage.Artwork]) -> storage.NewDecision:
-            if not artworks:
-                raise NoActiveArtwork(title_id)  # which error exactly is found after rollback
-            arms = [Arm(a.id, a.features) for a in artworks]
-            pmf = [1.0] if len(arms) == 1 else policy.probabilities(ctx, arms).tolist()
-            index = sample_index(pmf, event_id, self.salt)
-            now = self.clock()
-            return storage.NewDecision(
-                event_id=event_id,
-                title_id=title_id,
-                context=logged_context,
-                candidate_ids=tuple(a.id for a in arms),
-                pmf=tuple(pmf),
-                artwork_id=arms[index].id,
-                probability=pmf[index],
-                policy_version=version,
-                exploration=dict(policy.exploration),
-                created_at=now,
-                reward_deadline=now + self.reward_window,
-            )
+        def decider(title_id: str, eid: str) -> storage.Decide:
+            def decide(title: storage.ServedTitle) -> storage.NewDecision:
+                artworks = [a for a in title.artworks if a.id not in skip]
+                if not artworks:
+                    raise NoActiveArtwork(title_id)  # which error exactly is found after rollback
+                images.update((a.id, a.image_path) for a in artworks)
+                arms = [Arm(a.id, a.features) for a in artworks]
+                pmf = [1.0] if len(arms) == 1 else policy.probabilities(ctx, arms).tolist()
+                exploration = dict(policy.exploration)
+                baseline = title.mode.baseline_artwork_id
+                ids = [a.id for a in arms]
+                policy_pmf: tuple[float, ...] | None = None
+                if title.mode.mode == "apprentice" and baseline in ids:
+                    # Serve the editorial default; keep what the policy would have done.
+                    policy_pmf = tuple(pmf)
+                    pmf = [1.0 if i == baseline else 0.0 for i in ids]
+                    exploration = {**exploration, "mode": "apprentice"}
+                index = sample_index(pmf, eid, self.salt)
+                now = self.clock()
+                return storage.NewDecision(
+                    event_id=eid,
+                    title_id=title_id,
+                    context=logged_context,
+                    candidate_ids=tuple(ids),
+                    pmf=tuple(pmf),
+                    artwork_id=ids[index],
+                    probability=pmf[index],
+                    policy_version=version,
+                    exploration=exploration,
+                    created_at=now,
+                    reward_deadline=now + self.reward_window,
+                    activated=not defer_activation,
+                    policy_pmf=policy_pmf,
+                )
 
+            return decide
+
+        requests = [(t, decider(t, e)) for t, e in zip(title_ids, event_ids, strict=True)]
         try:
             with log_errors():
-                logged = self._writer.serve(title_id, decide)
-        except NoActiveArtwork:
-            raise self._nothing_to_choose(title_id) from None
-        return Decision(
-            event_id=logged.event_id,
-            title_id=title_id,
-            artwork_id=logged.artwork_id,
-            probability=logged.probability,
-            pmf=logged.pmf,
-            candidate_ids=logged.candidate_ids,
-            policy_version=logged.policy_version,
-        )
+                logged = self._writer.serve_many(requests)
+        except NoActiveArtwork as exc:
+            raise self._nothing_to_choose(str(exc), bool(skip)) from None
+        except ConflictingRecord:
+            if not given:
+                raise
+            # A retry after the policy moved on: answer what was logged the first time.
+            return self._logged_answers(title_ids, event_ids, logged_context)
+        return [_decision(d, images.get(d.artwork_id, "")) for d in logged]
 
-    def _nothing_to_choose(self, title_id: str) -> Exception:
+    def _logged_answers(
+        self, title_ids: Sequence[str], event_ids: Sequence[str], context: Mapping[str, Any]
+    ) -> list[Decision]:
+        with log_errors():
+            try:
+                found = [self._log.decision(eid) for eid in event_ids]
+            except storage.UnknownEvent:
+                found = []
+            same = len(found) == len(title_ids) and all(
+                d.title_id == t and d.context == context
+                for d, t in zip(found, title_ids, strict=True)
+            )
+            if not same:
+                raise ConflictingRecord(
+                    f"event id {event_ids[0]!r} was already used for another request;"
+                    " event ids must be unique per decision"
+                )
+            images = self._log.artworks_by_id({d.artwork_id for d in found})
+        return [_decision(d, images[d.artwork_id].image_path) for d in found]
+
+    def activate(self, event_id: str) -> storage.ActivationReceipt:
+        """Say that a decision ranked with ``defer_activation`` was shown, so that it is
+        learned from. Idempotent.
+
+        Raises:
+            InvalidContext: a malformed event id.
+            UnknownEvent: no decision has this event id.
+            ActivationClosed: its reward window has closed; it will never be learned from.
+            LogUnavailable: the log cannot be written.
+        """
+        with log_errors():
+            return self._log.activate(event_id, now=self.clock())
+
+    def _nothing_to_choose(self, title_id: str, excluding: bool = False) -> Exception:
         with log_errors():
             known = self._log.title_exists(title_id)
         if not known:
             return UnknownTitle(f"title {title_id!r} is not registered; register it first")
+        if excluding:
+            return NoActiveArtwork(
+                f"title {title_id!r} has no active artwork left to choose from once the"
+                " excluded ones are taken out"
+            )
         return NoActiveArtwork(f"title {title_id!r} has no active artwork to choose from")
 
     def reward(self, event_id: str, value: float) -> storage.RewardReceipt:
@@ -236,3 +337,25 @@ class ArtworkChooser:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _excluded_ids(excluded: Iterable[int]) -> frozenset[int]:
+    ids = list(excluded)
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        raise InvalidContext(f"excluded artwork ids must be integers: {ids!r}")
+    return frozenset(ids)
+
+
+def _decision(d: storage.NewDecision | storage.LoggedDecision, image_path: str) -> Decision:
+    return Decision(
+        event_id=d.event_id,
+        title_id=d.title_id,
+        artwork_id=d.artwork_id,
+        probability=d.probability,
+        pmf=d.pmf,
+        candidate_ids=d.candidate_ids,
+        policy_version=d.policy_version,
+        image_path=image_path,
+        activated=d.activated,
+        apprentice=d.policy_pmf is not None,
+    )

@@ -13,6 +13,8 @@ UnknownEvent           a reward for an event id that was never logged
 ConflictingRecord      an event id reused for a different decision, or a second, different reward
 UnknownTitle           a title that was never registered
 NoActiveArtwork        a title whose artworks are all retired
+NotActivated           a reward for a deferred decision that was never activated
+ActivationClosed       an activation after the decision's reward window closed
 InvalidPolicyArgs      policy settings outside what the policy (or Vowpal Wabbit) accepts
 CorruptModel           a checkpoint that cannot be verified or loaded
 CheckpointNotFound     no checkpoint with that version
@@ -52,6 +54,14 @@ class UnknownTitle(BanditError, LookupError):
 
 class NoActiveArtwork(BanditError, LookupError):
     """The title exists but has no active artwork to choose from."""
+
+
+class NotActivated(BanditError):
+    """A reward for a decision ranked with ``defer_activation`` that was never activated."""
+
+
+class ActivationClosed(BanditError):
+    """An activation after the decision's reward window: it will never be learned from."""
 
 
 class InvalidPolicyArgs(BanditError, ValueError):

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import storage
 from bandit.errors import (
+    ActivationClosed,
     BanditError,
     CheckpointNotFound,
     ConflictingRecord,
@@ -17,6 +18,7 @@ from bandit.errors import (
     InvalidReward,
     LogNotFound,
     LogUnavailable,
+    NotActivated,
     UnknownEvent,
     UnknownTitle,
 )
@@ -31,6 +33,8 @@ _SAME_MEANING: dict[type[storage.StorageError], type[BanditError]] = {
     storage.CheckpointNotFound: CheckpointNotFound,
     storage.InvalidLogUrl: InvalidLogUrl,
     storage.LogNotFound: LogNotFound,
+    storage.NotActivated: NotActivated,
+    storage.ActivationClosed: ActivationClosed,
 }
 
 

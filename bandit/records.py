@@ -32,6 +32,13 @@ class Decision:
     """Probability of each candidate, shape (n_candidates,), in ``candidate_ids`` order."""
     candidate_ids: tuple[int, ...]
     policy_version: str
+    image_path: str = ""
+    """Where the chosen artwork's image is (as registered)."""
+    activated: bool = True
+    """False when ranked with ``defer_activation``: call ``activate`` once it is shown."""
+    apprentice: bool = False
+    """True when the title is in apprentice mode: the baseline was served, with probability 1,
+    and the policy's own pmf was logged beside it."""
 
     def __post_init__(self) -> None:
         if len(self.pmf) != len(self.candidate_ids) or not math.isclose(

@@ -6,6 +6,8 @@ driver errors to the errors below, writes decisions one way, and answers typed q
 session functions underneath take a Session the caller owns and never commit.
 """
 
+from storage.activation import activate
+from storage.apprentice import apprentice_summary, set_title_mode, title_mode
 from storage.catalog import (
     active_artworks,
     artworks_by_id,
@@ -28,15 +30,18 @@ from storage.checkpoints import (
 from storage.decisions import count_decisions
 from storage.engine import create_log_engine, redact
 from storage.errors import (
+    ActivationClosed,
     CheckpointConflict,
     CheckpointNotFound,
     ConflictingRecord,
     CorruptCheckpoint,
     DatabaseUnavailable,
+    InvalidApiKey,
     InvalidDecision,
     InvalidLogUrl,
     InvalidReward,
     LogNotFound,
+    NotActivated,
     RejectedValue,
     SchemaVersionError,
     StorageError,
@@ -44,9 +49,13 @@ from storage.errors import (
     UnknownTitle,
 )
 from storage.join import join_matured, last_joined_seq, read_joined
+from storage.keys import create_key, list_keys, revoke_key, verify_key
 from storage.log import CheckpointInfo, Log, open_log, using_log
 from storage.queries import JoinedFilter
 from storage.records import (
+    ActivationReceipt,
+    ApiKey,
+    ApprenticeSummary,
     Artwork,
     Checkpoint,
     JoinedExample,
@@ -55,13 +64,18 @@ from storage.records import (
     NewDecision,
     ReplaySums,
     RewardReceipt,
+    TitleMode,
     check_reward,
     check_text,
 )
 from storage.rewards import record_reward
-from storage.writer import DecisionWriter
+from storage.writer import Decide, DecisionWriter, ServedTitle
 
 __all__ = [
+    "ActivationClosed",
+    "ActivationReceipt",
+    "ApiKey",
+    "ApprenticeSummary",
     "Artwork",
     "Checkpoint",
     "CheckpointConflict",
@@ -70,7 +84,9 @@ __all__ = [
     "ConflictingRecord",
     "CorruptCheckpoint",
     "DatabaseUnavailable",
+    "Decide",
     "DecisionWriter",
+    "InvalidApiKey",
     "InvalidDecision",
     "InvalidLogUrl",
     "InvalidReward",
@@ -81,24 +97,31 @@ __all__ = [
     "LoggedDecision",
     "NewArtwork",
     "NewDecision",
+    "NotActivated",
     "RejectedValue",
     "ReplaySums",
     "RewardReceipt",
     "SchemaVersionError",
+    "ServedTitle",
     "StorageError",
+    "TitleMode",
     "UnknownEvent",
     "UnknownTitle",
+    "activate",
     "active_artworks",
+    "apprentice_summary",
     "artworks_by_id",
     "check_reward",
     "check_text",
     "checkpoint_versions",
     "count_decisions",
+    "create_key",
     "create_log_engine",
     "head_checkpoint",
     "head_version",
     "join_matured",
     "last_joined_seq",
+    "list_keys",
     "list_titles",
     "load_checkpoint",
     "mark_checkpoint_bad",
@@ -109,9 +132,13 @@ __all__ = [
     "register_artworks",
     "register_title",
     "retire_artworks",
+    "revoke_key",
     "set_artwork_status",
+    "set_title_mode",
     "title_artworks",
     "title_exists",
+    "title_mode",
     "using_log",
+    "verify_key",
     "write_checkpoint",
 ]

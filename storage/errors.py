@@ -17,6 +17,9 @@ InvalidDecision           a decision or artwork that would corrupt the log
 InvalidReward             a reward that is not a finite number in [0, 1]
 RejectedValue             a value the database itself refused (NUL byte, out of range)
 ConflictingRecord         the same id sent twice with different content
+NotActivated              a reward for a deferred decision that was never activated
+ActivationClosed          an activation after the decision's reward window closed
+InvalidApiKey             an API key name or scope that cannot be stored
 CheckpointConflict        another learner extended the same checkpoint first
 CheckpointNotFound        no checkpoint with that version
 CorruptCheckpoint         a checkpoint whose bytes, digest or signature do not verify
@@ -70,6 +73,19 @@ class RejectedValue(StorageError, ValueError):
 
 class ConflictingRecord(StorageError):
     """The same id was sent twice with different content; the first one stays."""
+
+
+class NotActivated(StorageError):
+    """A reward for a decision ranked with deferred activation that was never activated."""
+
+
+class ActivationClosed(StorageError):
+    """An activation that came after the decision's reward window: it can no longer be
+    learned from, so it stays unactivated."""
+
+
+class InvalidApiKey(StorageError, ValueError):
+    """An API key name or scope list that is malformed."""
 
 
 class CheckpointConflict(StorageError):

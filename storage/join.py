@@ -29,7 +29,8 @@ def join_matured(session: Session, *, now: datetime | None = None, limit: int = 
     already = exists().where(JoinedExampleRow.event_id == DecisionRow.event_id)
     matured = (
         select(DecisionRow.event_id)
-        .where(DecisionRow.reward_deadline <= now, ~already)
+        # A deferred decision that was never activated was never shown: never learned.
+        .where(DecisionRow.reward_deadline <= now, DecisionRow.activated.is_(True), ~already)
         .order_by(DecisionRow.reward_deadline, DecisionRow.event_id)
         .limit(limit)
     )

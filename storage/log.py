@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import catalog, checkpoints, join, rewards, schema
+from storage import activation, apprentice, catalog, checkpoints, join, keys, rewards, schema
 from storage.engine import (
     HOW_TO_CREATE,
     Durability,
@@ -29,6 +29,9 @@ from storage.engine import (
 from storage.errors import LogNotFound, StorageError
 from storage.queries import JoinedFilter, decision_for_event, joined_examples, replay_sums
 from storage.records import (
+    ActivationReceipt,
+    ApiKey,
+    ApprenticeSummary,
     Artwork,
     Checkpoint,
     JoinedExample,
@@ -37,6 +40,7 @@ from storage.records import (
     NewDecision,
     ReplaySums,
     RewardReceipt,
+    TitleMode,
 )
 from storage.writer import DecisionWriter
 
@@ -125,6 +129,22 @@ class Log:
         with self.transaction() as s:
             return catalog.set_artwork_status(s, artwork_ids, status)
 
+    def title_mode(self, title_id: str) -> TitleMode:
+        """Whether the title is served online or in apprentice mode, and its baseline."""
+        with self.session() as s:
+            return apprentice.title_mode(s, title_id)
+
+    def set_title_mode(
+        self, title_id: str, mode: str, baseline_artwork_id: int | None = None
+    ) -> TitleMode:
+        """Switch a title to ``online`` or ``apprentice`` (see `storage.apprentice`)."""
+        with self.transaction() as s:
+            return apprentice.set_title_mode(s, title_id, mode, baseline_artwork_id)
+
+    def apprentice_summary(self, title_id: str) -> ApprenticeSummary:
+        with self.session() as s:
+            return apprentice.apprentice_summary(s, title_id)
+
     # --- decisions and rewards ----------------------------------------------------------
 
     def writer(self) -> DecisionWriter:
@@ -150,6 +170,11 @@ class Log:
         """Store a reward (click = 1), idempotently; see `storage.record_reward`."""
         with self.transaction() as s:
             return rewards.record_reward(s, event_id, value, now=now)
+
+    def activate(self, event_id: str, *, now: datetime | None = None) -> ActivationReceipt:
+        """Mark a deferred decision as shown, so it is learned from; see `storage.activate`."""
+        with self.transaction() as s:
+            return activation.activate(s, event_id, now=now)
 
     # --- the join and the learning sequence ----------------------------------------------
 
@@ -223,7 +248,32 @@ class Log:
         with self.transaction() as s:
             checkpoints.mark_checkpoint_bad(s, version, reason)
 
+    # --- API keys of the decision service ------------------------------------------------
+
+    def create_key(self, name: str, scopes: Sequence[str]) -> tuple[ApiKey, str]:
+        """A new key and its token (shown once; only its hash is kept)."""
+        with self.transaction() as s:
+            return keys.create_key(s, name, scopes)
+
+    def verify_key(self, token: str) -> ApiKey | None:
+        """The live key of this token, or None."""
+        with self.session() as s:
+            return keys.verify_key(s, token)
+
+    def revoke_key(self, name: str) -> bool:
+        with self.transaction() as s:
+            return keys.revoke_key(s, name)
+
+    def keys(self) -> list[ApiKey]:
+        with self.session() as s:
+            return keys.list_keys(s)
+
     # --- lifecycle ---------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the log answers a trivial query now."""
+        with self.session() as s:
+            s.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self.engine.dispose()

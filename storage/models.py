@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -55,6 +56,12 @@ class TitleRow(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime]
+    mode: Mapped[str] = mapped_column(String(16), default="online", server_default="online")
+    """``online``: the policy chooses. ``apprentice``: the baseline artwork is served and
+    logged, and the policy learns from its rewards (see `storage.apprentice`)."""
+    baseline_artwork_id: Mapped[int | None]
+    """The editorial default artwork. No foreign key: titles and artworks would refer to each
+    other; `storage.apprentice.set_title_mode` checks that it belongs to the title."""
 
 
 class ArtworkRow(Base):
@@ -91,6 +98,11 @@ class DecisionRow(Base):
     policy_version: Mapped[str] = mapped_column(String(100))
     exploration: Mapped[dict[str, Any]]
     reward_deadline: Mapped[datetime]
+    activated: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False for a deferred decision (ranked, not yet shown): never joined, so never learned."""
+    policy_pmf: Mapped[list[Any] | None]
+    """Apprentice mode: the policy's own pmf over ``candidate_ids``, beside the baseline that
+    was served (whose pmf entry is 1)."""
 
 
 class RewardRow(Base):
@@ -112,6 +124,20 @@ class JoinedExampleRow(Base):
     reward: Mapped[float] = mapped_column(Double)
     rewarded: Mapped[bool] = mapped_column(Boolean)
     joined_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    """An API key of the decision service. Only a hash of its secret is stored."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """The key's public part: it finds the row, and may be shown and logged."""
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[Any]]
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class CheckpointRow(Base):

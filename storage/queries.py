@@ -112,6 +112,8 @@ def decision_for_event(session: Session, event_id: str) -> LoggedDecision:
         policy_version=row.policy_version,
         created_at=row.created_at,
         reward_deadline=row.reward_deadline,
+        activated=row.activated,
+        policy_pmf=None if row.policy_pmf is None else tuple(row.policy_pmf),
     )
 
 

@@ -132,6 +132,12 @@ class NewDecision:
     created_at: datetime
     reward_deadline: datetime
     """After this instant the decision is joined with whatever reward came (or 0)."""
+    activated: bool = True
+    """False for a deferred decision: ranked but not (yet) shown, so never learned from until
+    it is activated before ``reward_deadline``."""
+    policy_pmf: tuple[float, ...] | None = None
+    """Apprentice mode: the policy's own pmf over ``candidate_ids``; shape (n_candidates,).
+    ``pmf`` is then the baseline's (1 on the artwork served)."""
     context_json: str = field(init=False, repr=False, compare=False)
     """``context`` serialised once, when validated, and written as is."""
     exploration_json: str = field(init=False, repr=False, compare=False)
@@ -161,6 +167,10 @@ class NewDecision:
                 f"{self.event_id}: probability {self.probability} does not match its pmf entry"
                 f" {chosen_p} (a chosen artwork must have had a chance)"
             )
+        if self.policy_pmf is not None and (
+            len(self.policy_pmf) != n or abs(math.fsum(self.policy_pmf) - 1.0) > PMF_TOLERANCE
+        ):
+            raise InvalidDecision(f"{self.event_id}: policy_pmf is not a pmf over the candidates")
         if self.reward_deadline < self.created_at:
             raise InvalidDecision(f"{self.event_id}: reward_deadline is before created_at")
         if self.created_at.tzinfo is None or self.reward_deadline.tzinfo is None:
@@ -245,6 +255,59 @@ class LoggedDecision:
     policy_version: str
     created_at: datetime
     reward_deadline: datetime
+    activated: bool = True
+    """False while a deferred decision waits for activation."""
+    policy_pmf: tuple[float, ...] | None = None
+    """Apprentice mode: what the policy itself would have chosen with."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivationReceipt:
+    """What happened to an activation that was sent."""
+
+    event_id: str
+    duplicate: bool
+    """True when the decision was already activated (the call changed nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TitleMode:
+    """How a title is served: by its policy, or in apprentice mode behind a baseline."""
+
+    title_id: str
+    mode: str
+    """``online`` or ``apprentice``."""
+    baseline_artwork_id: int | None
+    """The editorial default; required in apprentice mode."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApprenticeSummary:
+    """How an apprentice policy compares with the baseline it is learning behind."""
+
+    title_id: str
+    decisions: int
+    """Apprentice decisions counted (the newest, at most the query's limit)."""
+    policy_agreed: float
+    """Share of them where the policy's most likely artwork was the baseline."""
+    policy_baseline_probability: float
+    """Mean probability the policy gave the baseline."""
+    rewarded: int
+    """How many of them have a reward in time."""
+    baseline_reward: float | None
+    """Mean reward of the baseline over the activated ones whose window has closed (no reward
+    = 0); None while none has."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as listed: never its secret."""
+
+    key_id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

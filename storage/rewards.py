@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates, is_postgresql
-from storage.errors import ConflictingRecord, InvalidReward, UnknownEvent
+from storage.errors import ConflictingRecord, InvalidReward, NotActivated, UnknownEvent
 from storage.models import Base, DecisionRow, JoinedExampleRow, RewardRow
 from storage.records import RewardReceipt, check_reward, check_text
 
@@ -24,6 +24,7 @@ def record_reward(
     or after the decision was joined, is stored with ``late=True`` and is never learned.
 
     Raises:
+        NotActivated: the decision was deferred and never activated (the user never saw it).
         InvalidReward: NaN, infinite, or outside [0, 1]; or an event id that is not a string
             of 1-64 storable characters.
         UnknownEvent: no decision has this event id.
@@ -32,15 +33,23 @@ def record_reward(
     check_text("event id", event_id, 64, InvalidReward)
     value = check_reward(value)
     now = now or datetime.now(UTC)
-    deadline_query = select(DecisionRow.reward_deadline).where(DecisionRow.event_id == event_id)
+    deadline_query = select(DecisionRow.reward_deadline, DecisionRow.activated).where(
+        DecisionRow.event_id == event_id
+    )
     if is_postgresql(session):
         # Hold the decision row so a joiner cannot join it between the check below and our
         # commit; the joiner locks the same rows FOR UPDATE. (SQLite: BEGIN IMMEDIATE already
         # serialises us against the joiner.)
         deadline_query = deadline_query.with_for_update(read=True)
-    deadline = session.scalar(deadline_query)
-    if deadline is None:
+    found = session.execute(deadline_query).one_or_none()
+    if found is None:
         raise UnknownEvent(f"no decision with event id {event_id!r}; was it logged?")
+    deadline, activated = found
+    if not activated:
+        raise NotActivated(
+            f"event {event_id!r} was ranked with deferred activation and has not been"
+            " activated; activate it when the artwork is shown, then send its reward"
+        )
     # A separate statement, so under READ COMMITTED it sees a join that committed while we waited.
     already_joined = session.scalar(
         select(JoinedExampleRow.seq).where(JoinedExampleRow.event_id == event_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +20,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage import driver_errors
 from storage.engine import check_same_file, sqlite_path
 from storage.errors import ConflictingRecord, DatabaseUnavailable, StorageError
-from storage.models import ArtworkRow, Base, DecisionRow
-from storage.records import Artwork, NewDecision, same_decision
+from storage.models import ArtworkRow, Base, DecisionRow, TitleRow
+from storage.records import Artwork, NewDecision, TitleMode, same_decision
 
 _DECISIONS = Base.metadata.tables["decisions"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServedTitle:
+    """What a decision is made from: the title's active artworks in id order, and its mode."""
+
+    artworks: list[Artwork]
+    mode: TitleMode
+
+
+Decide = Callable[[ServedTitle], NewDecision]
 _COMPARED = ("title_id", "artwork_id", "candidate_ids", "pmf", "policy_version", "context")
 
 
@@ -33,7 +45,7 @@ class DecisionWriter:
     both come here.
 
     >>> writer = DecisionWriter(engine)                        # doctest: +SKIP
-    >>> writer.serve("title-1", lambda artworks: decide(artworks))  # doctest: +SKIP
+    >>> writer.serve("title-1", lambda title: decide(title.artworks))  # doctest: +SKIP
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -48,7 +60,14 @@ class DecisionWriter:
         self._insert = insert(_DECISIONS).values({c: bindparam(c) for c in columns})
         self._insert_sql, self._insert_order = self._compile(self._insert.on_conflict_do_nothing())
         artworks = (
-            select(ArtworkRow.id, ArtworkRow.image_path, ArtworkRow.features)
+            select(
+                ArtworkRow.id,
+                ArtworkRow.image_path,
+                ArtworkRow.features,
+                TitleRow.mode,
+                TitleRow.baseline_artwork_id,
+            )
+            .join(TitleRow, TitleRow.id == ArtworkRow.title_id)
             .where(
                 ArtworkRow.title_id == bindparam("title_id"),
                 ArtworkRow.status == bindparam("status"),
@@ -63,7 +82,7 @@ class DecisionWriter:
         self._time = _sqlite_time if self._sqlite else _naive_utc
         # The artworks of the last rows seen per title: catalogues rarely change, requests are
         # many, so rows equal to last time's give back last time's records without parsing.
-        self._catalog: dict[str, tuple[list[tuple[Any, ...]], list[Artwork]]] = {}
+        self._catalog: dict[str, tuple[list[tuple[Any, ...]], ServedTitle]] = {}
         self._conn: Any = None
         # Once SQLite reports the file damaged, nothing more is written to it, even where a
         # statement would happen to touch only sound pages.
@@ -90,6 +109,10 @@ class DecisionWriter:
             "policy_version": d.policy_version,
             "exploration": d.exploration_json,
             "reward_deadline": self._time(d.reward_deadline),
+            "activated": d.activated,
+            "policy_pmf": None
+            if d.policy_pmf is None
+            else f"[{','.join(map(repr, map(float, d.policy_pmf)))}]",
         }
 
     # --- transactions -------------------------------------------------------------------
@@ -148,7 +171,7 @@ class DecisionWriter:
 
     # --- operations ---------------------------------------------------------------------
 
-    def _active_artworks(self, cursor: Any, title_id: str) -> list[Artwork]:
+    def _served_title(self, cursor: Any, title_id: str) -> ServedTitle:
         params = {"title_id": title_id, "status": "active"}
         cursor.execute(self._artworks_sql, self._params(self._artworks_order, params))
         rows = cursor.fetchall()
@@ -166,10 +189,16 @@ class DecisionWriter:
                 json.loads(features) if isinstance(features, str) else features,
                 "active",
             )
-            for artwork_id, image_path, features in rows
+            for artwork_id, image_path, features, _, _ in rows
         ]
-        self._catalog[title_id] = (rows, artworks)
-        return artworks
+        mode = (
+            TitleMode(title_id, rows[0][3], rows[0][4])
+            if rows
+            else TitleMode(title_id, "online", None)
+        )
+        served = ServedTitle(artworks, mode)
+        self._catalog[title_id] = (rows, served)
+        return served
 
     def _insert_checked(self, cursor: Any, decisions: Sequence[NewDecision]) -> int:
         rows = [self._params(self._insert_order, self._row(d)) for d in decisions]
@@ -197,24 +226,29 @@ class DecisionWriter:
                     " event ids must be unique per decision"
                 )
 
-    def serve(self, title_id: str, decide: Callable[[list[Artwork]], NewDecision]) -> NewDecision:
-        """In one transaction: read the title's active artworks, call ``decide`` with them, and
-        log the decision it returns. The decision is committed before this returns.
+    def serve(self, title_id: str, decide: Decide) -> NewDecision:
+        """In one transaction: read the title's active artworks and mode, call ``decide`` with
+        them, and log the decision it returns. The decision is committed before this returns.
 
         Exceptions from ``decide`` roll back and propagate; nothing is logged.
         """
+        return self.serve_many([(title_id, decide)])[0]
 
-        def work(cursor: Any) -> NewDecision:
-            decision = decide(self._active_artworks(cursor, title_id))
-            self._insert_checked(cursor, [decision])
-            return decision
+    def serve_many(self, requests: Sequence[tuple[str, Decide]]) -> list[NewDecision]:
+        """`serve` for several titles (a row of a home page) in one transaction: every
+        decision is logged, or none is."""
 
-        result: NewDecision = self._run(work)
+        def work(cursor: Any) -> list[NewDecision]:
+            decisions = [decide(self._served_title(cursor, t)) for t, decide in requests]
+            self._insert_checked(cursor, decisions)
+            return decisions
+
+        result: list[NewDecision] = self._run(work)
         return result
 
     def active_artworks(self, title_id: str) -> list[Artwork]:
-        result: list[Artwork] = self._run(lambda cursor: self._active_artworks(cursor, title_id))
-        return result
+        served: ServedTitle = self._run(lambda cursor: self._served_title(cursor, title_id))
+        return served.artworks
 
     def write(self, decision: NewDecision) -> bool:
         """Log one decision with one commit. False if the same decision was already logged."""

@@ -16,7 +16,7 @@ from storage import (
     retire_artworks,
 )
 from storage.records import Artwork
-from storage.writer import DecisionWriter
+from storage.writer import DecisionWriter, ServedTitle
 from tests.storage.helpers import decision, seed_title
 
 
@@ -59,15 +59,16 @@ def test_serve_reads_active_artworks_and_logs_in_one_transaction(
     writer = DecisionWriter(engine)
     seen: list[list[Artwork]] = []
 
-    def decide(artworks: list[Artwork]) -> NewDecision:
-        seen.append(artworks)
-        return decision("served", [a.id for a in artworks])
+    def decide(title: ServedTitle) -> NewDecision:
+        seen.append(title.artworks)
+        assert title.mode.mode == "online"
+        return decision("served", [a.id for a in title.artworks])
 
     writer.serve("t1", decide)
     assert [a.id for a in seen[0]] == ids[1:]
     assert seen[0][0].features == {"brightness": 0.1}
 
-    def refuse(artworks: list[Artwork]) -> NewDecision:
+    def refuse(title: ServedTitle) -> NewDecision:
         raise LookupError("no artwork")
 
     with pytest.raises(LookupError):

@@ -357,5 +357,5 @@ def _decision(d: storage.NewDecision | storage.LoggedDecision, image_path: str) 
         policy_version=d.policy_version,
         image_path=image_path,
         activated=d.activated,
-        apprentice=d.policy_pmf is not None,
+        policy_pmf=d.policy_pmf,
     )

@@ -36,9 +36,21 @@ class Decision:
     """Where the chosen artwork's image is (as registered)."""
     activated: bool = True
     """False when ranked with ``defer_activation``: call ``activate`` once it is shown."""
-    apprentice: bool = False
-    """True when the title is in apprentice mode: the baseline was served, with probability 1,
-    and the policy's own pmf was logged beside it."""
+    policy_pmf: tuple[float, ...] | None = None
+    """Apprentice mode: the title's baseline was served (``pmf`` is 1 on it) and this is
+    the policy's own pmf, logged beside it. None when the policy chose."""
+
+    @property
+    def apprentice(self) -> bool:
+        return self.policy_pmf is not None
+
+    @property
+    def policy_agreed(self) -> bool | None:
+        """Apprentice mode: whether the policy's most likely artwork was the one served."""
+        if self.policy_pmf is None:
+            return None
+        best = max(range(len(self.policy_pmf)), key=self.policy_pmf.__getitem__)
+        return self.candidate_ids[best] == self.artwork_id
 
     def __post_init__(self) -> None:
         if len(self.pmf) != len(self.candidate_ids) or not math.isclose(

@@ -20,10 +20,15 @@ from storage.errors import InvalidApiKey
 from storage.models import ApiKeyRow
 from storage.records import ApiKey
 
+RANK = "rank"
+"""The scope to rank, reward and activate."""
+ADMIN = "admin"
+"""The scope to manage artwork, title modes and keys."""
+SCOPES = (RANK, ADMIN)
+
 PREFIX = "tbk_"
 _ID_HEX = 12
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_SCOPE = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
 def _digest(secret: str) -> str:
@@ -41,15 +46,15 @@ def create_key(
     Does not commit.
 
     Raises:
-        InvalidApiKey: a malformed name or scope, no scope, or a name already in use.
+        InvalidApiKey: a malformed name, an unknown scope, no scope, or a name in use.
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidApiKey(
             f"key name {name!r}: use 1-100 letters, digits, '.', '_' or '-', starting with a"
             " letter or digit"
         )
-    if not scopes or any(not isinstance(s, str) or not _SCOPE.fullmatch(s) for s in scopes):
-        raise InvalidApiKey(f"key scopes must be one or more short lowercase names: {scopes!r}")
+    if not scopes or any(s not in SCOPES for s in scopes):
+        raise InvalidApiKey(f"key scopes must be one or more of {SCOPES}, not {list(scopes)!r}")
     if session.scalar(select(ApiKeyRow.key_id).where(ApiKeyRow.name == name)) is not None:
         raise InvalidApiKey(f"a key named {name!r} exists (live or revoked); pick another name")
     key_id = secrets.token_hex(_ID_HEX // 2)

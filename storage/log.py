@@ -264,7 +264,7 @@ class Log:
         with self.transaction() as s:
             return keys.revoke_key(s, name)
 
-    def keys(self) -> list[ApiKey]:
+    def api_keys(self) -> list[ApiKey]:
         with self.session() as s:
             return keys.list_keys(s)
 

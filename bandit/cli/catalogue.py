@@ -29,7 +29,17 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     add_art.add_argument("--title", required=True)
     add_art.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
-    for parser in (listing, show, retire, restore, add_art):
+    mode = actions.add_parser(
+        "mode",
+        help="serve a title online (the policy chooses) or in apprentice mode",
+        description="apprentice: serve the baseline artwork and log it, with the policy's own"
+        " pmf beside it; the policy learns from the baseline's rewards. online: the policy"
+        " chooses.",
+    )
+    mode.add_argument("title")
+    mode.add_argument("mode", choices=["online", "apprentice"])
+    mode.add_argument("--baseline", type=int, metavar="ARTWORK_ID", help="the editorial default")
+    for parser in (listing, show, retire, restore, add_art, mode):
         parser.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL)")
         parser.add_argument("--json", action="store_true", help="JSON on stdout")
     titles.set_defaults(run=run_titles)
@@ -67,6 +77,10 @@ def run_titles(args: argparse.Namespace) -> int:
                 for a in log.artworks(args.title, active_only=False)
             ]
             _print(args, rows, lambda r: f"{r['id']}\t{r['status']}\t{r['image']}")
+        elif args.action == "mode":
+            served = log.set_title_mode(args.title, args.mode, args.baseline)
+            baseline = served.baseline_artwork_id
+            print(f"{served.title_id}: {served.mode} (baseline artwork: {baseline or 'none'})")
         else:
             status = "retired" if args.action == "retire" else "active"
             found = log.set_artwork_status(args.artwork_ids, status)

@@ -1,9 +1,10 @@
 """``thumbnail-bandit``: one command line for the whole engine.
 
 Named so it does not clash with ``bandit``, PyCQA's security linter. Subcommands: ``create``,
-``extract`` (the ``thumbnails extract`` command, unchanged), ``learn``, ``replay``, ``titles``
-and ``checkpoints``. Results go to stdout, diagnostics to stderr; every failure a user can
-cause is one ``error:`` line, exit status 1 (2 for a usage error).
+``extract`` (the ``thumbnails extract`` command, unchanged), ``learn``, ``replay``, ``titles``,
+``checkpoints``, ``serve`` (the HTTP decision service) and ``keys`` (its API keys). Results go
+to stdout, diagnostics to stderr; every failure a user can cause is one ``error:`` line, exit
+status 1 (2 for a usage error).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 import storage
-from bandit.cli import catalogue, learn, replay
+from bandit.cli import catalogue, learn, replay, serve
 from bandit.cli.boundary import run_guarded
 
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     learn.add_parser(commands)
     replay.add_parser(commands)
     catalogue.add_parsers(commands)
+    serve.add_parsers(commands)
     _versioned(parser)
     for sub in commands.choices.values():
         if sub.add_help:

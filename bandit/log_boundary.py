@@ -46,7 +46,7 @@ def as_bandit_error(
     for storage_type, bandit_type in _SAME_MEANING.items():
         if isinstance(exc, storage_type):
             return bandit_type(str(exc))
-    if isinstance(exc, storage.InvalidDecision | storage.RejectedValue):
+    if isinstance(exc, storage.InvalidDecision | storage.RejectedValue | storage.InvalidApiKey):
         return bad_input(str(exc))
     # DatabaseUnavailable, SchemaVersionError, and a statement the database refused.
     return LogUnavailable(str(exc))

@@ -126,8 +126,10 @@ def install(app: FastAPI, retry_after_s: int) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 400:  # a body FastAPI could not even decode: still malformed
+            return problem_response(422, "invalid-request", str(exc.detail))
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
         return problem_response(exc.status_code, slug, str(exc.detail), headers)
 
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:

@@ -79,6 +79,10 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext) -> Any:
+        if context.is_pre_ping:
+            # The pool is testing a pooled connection: leave its error alone, so that a
+            # connection the server dropped (a restart) is replaced instead of failing the call.
+            return None
         mapped = translate(context.original_exception, disconnect=context.is_disconnect)
         if mapped is not None and mapped is not context.original_exception:
             raise mapped from context.original_exception

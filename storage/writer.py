@@ -126,8 +126,12 @@ class DecisionWriter:
         if self._conn is None:
             try:
                 self._conn = self.engine.raw_connection()
-            except StorageError as exc:  # mapped by the engine's handle_error
-                raise DatabaseUnavailable(f"cannot connect to the log: {exc}") from exc
+            except Exception as exc:
+                # raw_connection() bypasses the engine's handle_error, so map it here.
+                mapped = exc if isinstance(exc, StorageError) else driver_errors.translate(exc)
+                if mapped is None:
+                    raise
+                raise DatabaseUnavailable(f"cannot connect to the log: {mapped}") from exc
         conn = self._conn
         driver = conn.driver_connection
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -13,7 +13,11 @@ import storage
 from bandit.service import ServiceSettings, create_app
 
 TITLE = "bunny"
-FEATURES = [{"brightness": 0.2, "faces": 0.0}, {"brightness": 0.5, "faces": 1.0}, {"brightness": 0.8, "faces": 0.0}]
+FEATURES = [
+    {"brightness": 0.2, "faces": 0.0},
+    {"brightness": 0.5, "faces": 1.0},
+    {"brightness": 0.8, "faces": 0.0},
+]
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,10 @@ def seed(url: str) -> tuple[list[int], Keys]:
     with storage.open_log(url, create=True) as log:
         arts = log.register(
             TITLE,
-            [storage.NewArtwork(f"/art/{TITLE}/{i}.jpg", features=f) for i, f in enumerate(FEATURES)],
+            [
+                storage.NewArtwork(f"/art/{TITLE}/{i}.jpg", features=f)
+                for i, f in enumerate(FEATURES)
+            ],
         )
         log.register("sintel", [storage.NewArtwork(f"/art/sintel/{i}.jpg") for i in range(2)])
         tokens = {}
@@ -55,8 +62,11 @@ class Service:
     artwork_ids: list[int]
     keys: Keys
 
-    def rank(self, body: dict[str, object], token: str | None = None) -> httpx.Response:
-        return self.client.post("/v1/rank", json=body, headers=bearer(token or self.keys.rank))
+    def rank(self, body: Mapping[str, object], token: str | None = None) -> httpx.Response:
+        response: httpx.Response = self.client.post(
+            "/v1/rank", json=body, headers=bearer(token or self.keys.rank)
+        )
+        return response
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ every way a request can be refused."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -37,16 +38,17 @@ def test_rank_logs_every_decision_before_answering(service: Service) -> None:
             logged = log.decision(d["event_id"])
             assert logged.artwork_id == d["artwork_id"] and logged.probability == d["probability"]
             assert logged.context == CTX and logged.activated
-            assert d["image_path"] == log.artworks_by_id([d["artwork_id"]])[d["artwork_id"]].image_path
+            assert (
+                d["image_path"] == log.artworks_by_id([d["artwork_id"]])[d["artwork_id"]].image_path
+            )
 
 
 def test_a_retried_rank_answers_the_same_and_logs_once(service: Service) -> None:
     body = {"titles": [TITLE], "context": CTX, "event_id": "retry-me"}
     first = service.rank(body).json()
     assert service.rank(body).json() == first
-    with storage.open_log(service.url) as log:
-        with log.session() as s:
-            assert storage.count_decisions(s) == 1
+    with storage.open_log(service.url) as log, log.session() as s:
+        assert storage.count_decisions(s) == 1
     # The same id for another request is a conflict, not a silent overwrite.
     problem(service.rank({**body, "context": {"segment": "adults"}}), 409, "conflict")
 
@@ -77,7 +79,9 @@ def test_reward_is_idempotent_and_a_conflicting_value_is_409(service: Service) -
     assert again.json()["duplicate"] is True
     problem(service.client.post(url, json={"value": 0}, headers=headers), 409, "conflict")
     problem(service.client.post(url, json={"value": 1.5}, headers=headers), 422, "invalid-request")
-    problem(service.client.post(url, json={"value": "NaN"}, headers=headers), 422, "invalid-request")
+    problem(
+        service.client.post(url, json={"value": "NaN"}, headers=headers), 422, "invalid-request"
+    )
     unknown = service.client.post("/v1/events/nope/reward", json={"value": 1}, headers=headers)
     problem(unknown, 404, "unknown-event")
 
@@ -91,7 +95,9 @@ def test_deferred_decisions_are_learned_only_once_activated(service: Service) ->
     assert not any(r["decisions"][0]["activated"] for r in ranked)
     headers = bearer(service.keys.rank)
     # A reward before activation is refused: the user never saw that artwork.
-    refused = service.client.post(f"/v1/events/{events[0]}/reward", json={"value": 1}, headers=headers)
+    refused = service.client.post(
+        f"/v1/events/{events[0]}/reward", json={"value": 1}, headers=headers
+    )
     problem(refused, 409, "not-activated")
     for event in events[:2]:
         assert service.client.post(f"/v1/events/{event}/activate", headers=headers).json() == {
@@ -116,13 +122,21 @@ def test_apprentice_mode_serves_the_baseline_and_one_call_goes_online(service: S
     admin = bearer(service.keys.admin)
     baseline = service.artwork_ids[1]
     mode_url = f"/v1/titles/{TITLE}/mode"
-    on = service.client.put(mode_url, json={"mode": "apprentice", "baseline_artwork_id": baseline}, headers=admin)
+    on = service.client.put(
+        mode_url, json={"mode": "apprentice", "baseline_artwork_id": baseline}, headers=admin
+    )
     assert on.json() == {"title_id": TITLE, "mode": "apprentice", "baseline_artwork_id": baseline}
-    served = [service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0] for _ in range(8)]
-    assert all(d["artwork_id"] == baseline and d["probability"] == 1.0 and d["apprentice"] for d in served)
+    served = [
+        service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0] for _ in range(8)
+    ]
+    assert all(
+        d["artwork_id"] == baseline and d["probability"] == 1.0 and d["apprentice"] for d in served
+    )
     headers = bearer(service.keys.rank)
     for d in served[:4]:
-        service.client.post(f"/v1/events/{d['event_id']}/reward", json={"value": 1}, headers=headers)
+        service.client.post(
+            f"/v1/events/{d['event_id']}/reward", json={"value": 1}, headers=headers
+        )
     with storage.open_log(service.url) as log:
         logged = log.decision(served[0]["event_id"])
         assert logged.policy_pmf is not None and len(logged.policy_pmf) == 3
@@ -136,13 +150,25 @@ def test_apprentice_mode_serves_the_baseline_and_one_call_goes_online(service: S
     assert 0.0 <= summary["policy_agreed"] <= 1.0
     off = service.client.put(mode_url, json={"mode": "online"}, headers=admin)
     assert off.json()["mode"] == "online"
-    assert not service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0]["apprentice"]
+    assert not service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0][
+        "apprentice"
+    ]
     # A baseline from another title, or apprentice mode with none, is refused.
-    sintel = service.client.put("/v1/titles/sintel/mode", json={"mode": "apprentice"}, headers=admin)
+    sintel = service.client.put(
+        "/v1/titles/sintel/mode", json={"mode": "apprentice"}, headers=admin
+    )
     problem(sintel, 422, "invalid-request")
     wrong = {"mode": "apprentice", "baseline_artwork_id": service.artwork_ids[0]}
-    problem(service.client.put("/v1/titles/sintel/mode", json=wrong, headers=admin), 422, "invalid-request")
-    problem(service.client.put("/v1/titles/nope/mode", json={"mode": "online"}, headers=admin), 404, "unknown-title")
+    problem(
+        service.client.put("/v1/titles/sintel/mode", json=wrong, headers=admin),
+        422,
+        "invalid-request",
+    )
+    problem(
+        service.client.put("/v1/titles/nope/mode", json={"mode": "online"}, headers=admin),
+        404,
+        "unknown-title",
+    )
 
 
 def test_artwork_admin_lists_retires_and_restores(service: Service) -> None:
@@ -151,11 +177,19 @@ def test_artwork_admin_lists_retires_and_restores(service: Service) -> None:
     assert [a["id"] for a in listing["artworks"]] == service.artwork_ids
     assert listing["artworks"][1]["features"] == {"brightness": 0.5, "faces": 1.0}
     first = service.artwork_ids[0]
-    assert service.client.post(f"/v1/artworks/{first}/retire", headers=admin).json()["status"] == "retired"
+    assert (
+        service.client.post(f"/v1/artworks/{first}/retire", headers=admin).json()["status"]
+        == "retired"
+    )
     for _ in range(8):
-        assert service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0]["artwork_id"] != first
+        assert (
+            service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0]["artwork_id"]
+            != first
+        )
     assert service.client.post(f"/v1/artworks/{first}/restore", headers=admin).status_code == 200
-    problem(service.client.post("/v1/artworks/999999/retire", headers=admin), 404, "unknown-artwork")
+    problem(
+        service.client.post("/v1/artworks/999999/retire", headers=admin), 404, "unknown-artwork"
+    )
     problem(service.client.get("/v1/titles/nope/artworks", headers=admin), 404, "unknown-title")
 
 
@@ -172,7 +206,9 @@ def test_artwork_admin_lists_retires_and_restores(service: Service) -> None:
 def test_requests_without_a_valid_key_get_401(
     service: Service, headers: dict[str, str], status: int, slug: str
 ) -> None:
-    response = service.client.post("/v1/rank", json={"titles": [TITLE], "context": CTX}, headers=headers)
+    response = service.client.post(
+        "/v1/rank", json={"titles": [TITLE], "context": CTX}, headers=headers
+    )
     problem(response, status, slug)
     assert response.headers["www-authenticate"] == "Bearer"
 
@@ -190,7 +226,9 @@ def test_revoked_wrong_secret_and_wrong_scope(service: Service) -> None:
 
 def test_keys_over_the_api_are_hashed_and_revocable(service: Service) -> None:
     admin = bearer(service.keys.admin)
-    created = service.client.post("/v1/keys", json={"name": "web", "scopes": ["rank"]}, headers=admin)
+    created = service.client.post(
+        "/v1/keys", json={"name": "web", "scopes": ["rank"]}, headers=admin
+    )
     assert created.status_code == 201
     token = created.json()["token"]
     body = {"titles": [TITLE], "context": CTX}
@@ -215,7 +253,11 @@ def test_keys_over_the_api_are_hashed_and_revocable(service: Service) -> None:
         ({"titles": [TITLE], "context": CTX, "excluded": list(range(201))}, 422, "invalid-request"),
         ({"titles": [TITLE], "context": {f"f{i}": 1 for i in range(80)}}, 422, "invalid-request"),
         ({"titles": [TITLE], "context": {"device": "tv"}}, 422, "invalid-request"),
-        ({"titles": [TITLE], "context": {"segment": "a|b:1 c\nd"}, "event_id": "x y"}, 422, "invalid-request"),
+        (
+            {"titles": [TITLE], "context": {"segment": "a|b:1 c\nd"}, "event_id": "x y"},
+            422,
+            "invalid-request",
+        ),
         ({"titles": [TITLE], "context": {"segment": "x" * 300}}, 422, "invalid-request"),
         ({"titles": [TITLE], "context": {"segment": "k", "n": 1e300}}, 422, "invalid-request"),
         ({"titles": [TITLE, TITLE], "context": CTX}, 422, "invalid-request"),
@@ -223,7 +265,9 @@ def test_keys_over_the_api_are_hashed_and_revocable(service: Service) -> None:
         ({"titles": [TITLE], "context": CTX, "surprise": 1}, 422, "invalid-request"),
     ],
 )
-def test_bad_rank_requests(service: Service, body: dict[str, object], status: int, slug: str) -> None:
+def test_bad_rank_requests(
+    service: Service, body: dict[str, object], status: int, slug: str
+) -> None:
     problem(service.rank(body), status, slug)
     with storage.open_log(service.url) as log, log.session() as s:
         assert storage.count_decisions(s) == 0
@@ -234,12 +278,16 @@ def test_bodies_over_the_cap_get_413_and_bad_json_422(service: Service) -> None:
     huge = b'{"titles": ["bunny"], "context": {"segment": "' + b"x" * 70_000 + b'"}}'
     problem(service.client.post("/v1/rank", content=huge, headers=headers), 413, "too-large")
 
-    def chunks():  # no Content-Length: the cap still holds
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the cap still holds
         for _ in range(20):
             yield b" " * 8192
 
     problem(service.client.post("/v1/rank", content=chunks(), headers=headers), 413, "too-large")
-    problem(service.client.post("/v1/rank", content=b"{not json", headers=headers), 422, "invalid-request")
+    problem(
+        service.client.post("/v1/rank", content=b"{not json", headers=headers),
+        422,
+        "invalid-request",
+    )
 
 
 def test_a_key_over_its_rate_gets_429_with_retry_after(log_url: str) -> None:
@@ -252,7 +300,10 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(log_url: str) -> None:
     settings = ServiceSettings(db=log_url, rate_per_s=0.5, burst=3)
     with TestClient(create_app(settings)) as client:
         body = {"titles": [TITLE], "context": CTX}
-        codes = [client.post("/v1/rank", json=body, headers=bearer(keys.rank)).status_code for _ in range(3)]
+        codes = [
+            client.post("/v1/rank", json=body, headers=bearer(keys.rank)).status_code
+            for _ in range(3)
+        ]
         assert codes == [200, 200, 200]
         limited = client.post("/v1/rank", json=body, headers=bearer(keys.rank))
         problem(limited, 429, "rate-limited")
@@ -266,7 +317,9 @@ def test_health_readiness_and_metrics(service: Service) -> None:
     assert service.client.get("/readyz").json() == {"status": "ready"}
     service.rank({"titles": [TITLE], "context": CTX})
     page = service.client.get("/metrics").text
-    assert 'thumbnail_bandit_http_requests_total{method="POST",route="/v1/rank",status="200"}' in page
+    assert (
+        'thumbnail_bandit_http_requests_total{method="POST",route="/v1/rank",status="200"}' in page
+    )
     assert "thumbnail_bandit_decisions_total" in page
     assert "thumbnail_bandit_policy_checkpoint_version" in page
     problem(service.client.get("/v1/nothing-here"), 404, "not-found")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -65,13 +67,43 @@ def is_empty(engine: Engine) -> bool:
         return "alembic_version" not in set(inspect(conn).get_table_names())
 
 
+@contextmanager
+def _migration(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction to migrate in, serialised against other migrators.
+
+    On SQLite, foreign keys are not enforced while it runs: batch mode rebuilds a table by
+    copying it and dropping the old one, and DROP TABLE of a table other rows refer to fails
+    when they are. The pragma is a no-op inside a transaction, so it is set before; every
+    reference is checked again before the commit.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                if not sqlite:
+                    # Serialise concurrent migrators; released at commit.
+                    conn.execute(
+                        text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY}
+                    )
+                yield conn
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise DatabaseUnavailable(
+                            f"migrating the log would break {len(broken)} reference(s), first"
+                            f" {broken[0]}; nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
 def upgrade(engine: Engine) -> None:
     """Migrate the database to head. Safe to call from several processes at once."""
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Serialise concurrent migrators; released at commit.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
+        with _migration(engine) as conn:
             if _check_known(conn) != head_revision():
                 command.upgrade(_alembic_config(conn), "head")
     except DBAPIError as exc:  # not mapped by the engine: e.g. raised inside alembic
@@ -80,6 +112,12 @@ def upgrade(engine: Engine) -> None:
         if isinstance(exc, SchemaVersionError):
             raise
         raise DatabaseUnavailable(f"migrating the log failed: {exc}") from exc
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database down to ``revision`` (an operator's way back, and the tests')."""
+    with _migration(engine) as conn:
+        command.downgrade(_alembic_config(conn), revision)
 
 
 def verify(engine: Engine) -> None:

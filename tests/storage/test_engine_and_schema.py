@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from storage import (
     DatabaseUnavailable,
@@ -117,13 +117,10 @@ def test_verify_without_migrating_refuses_an_empty_database(log_url: str) -> Non
 
 def test_a_log_at_the_first_schema_upgrades_and_keeps_its_rows(log_url: str) -> None:
     """0001 -> head on both databases: artworks keep their ids, decisions stay readable."""
-    from alembic import command
-
-    from storage.schema import _alembic_config
+    from storage.schema import downgrade
 
     with open_log(log_url, create=True) as log:
-        with log.engine.begin() as conn:
-            command.downgrade(_alembic_config(conn), "0001")
+        downgrade(log.engine, "0001")
         with log.engine.begin() as conn:
             conn.execute(
                 text("INSERT INTO titles (id, name, created_at) VALUES ('t1', 't1', :now)"),
@@ -211,3 +208,57 @@ def _logged(log: Log, event_id: str) -> bool:
     except StorageError:
         return False
     return True
+
+
+def test_a_log_at_0002_upgrades_with_its_decisions_activated(log_url: str) -> None:
+    """0002 (the schema before deferred activation, apprentice mode and API keys) -> head on
+    both databases: logged decisions count as shown and still join, titles are online."""
+    from datetime import timedelta
+
+    from storage import count_decisions
+    from storage.schema import downgrade, upgrade
+    from tests.storage.helpers import T0
+
+    with open_log(log_url, create=True) as log:
+        ids = seed_title_ids(log)
+        log.record_decisions([decision("old-1", ids), decision("old-2", ids, chosen=1)])
+        log.record_reward("old-1", 1.0, now=T0)
+        downgrade(log.engine, "0002")
+        with log.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("decisions")}
+            assert "activated" not in columns and "api_keys" not in inspect(conn).get_table_names()
+    with open_log(log_url) as log:  # migrates to head
+        assert log.decision("old-1").activated and log.decision("old-2").activated
+        assert log.title_mode("t1").mode == "online"
+        assert log.join_matured(now=T0 + timedelta(hours=1)) == 2
+        assert {(row.event_id, row.reward) for row in log.joined()} == {
+            ("old-1", 1.0),
+            ("old-2", 0.0),
+        }
+        key, token = log.create_key("after-upgrade", ["rank"])
+        assert log.verify_key(token) == key
+        downgrade(log.engine, "0002")  # and back down and up again, rows and all
+        upgrade(log.engine)
+        assert log.decision("old-2").activated
+        with log.session() as s:
+            assert count_decisions(s) == 2
+
+
+def test_a_populated_log_at_0001_upgrades_on_both_databases(log_url: str) -> None:
+    """Batch-mode rebuilds of tables that other rows refer to (artworks in 0002, titles and
+    decisions in 0003) keep every row and reference."""
+    from datetime import timedelta
+
+    from storage.schema import downgrade
+    from tests.storage.helpers import T0
+
+    with open_log(log_url, create=True) as log:
+        ids = seed_title_ids(log)
+        log.record_decisions([decision("e1", ids, chosen=2)])
+        log.record_reward("e1", 0.5, now=T0)
+        downgrade(log.engine, "0001")
+    with open_log(log_url) as log:
+        assert log.decision("e1").artwork_id == ids[2]
+        assert [a.id for a in log.artworks("t1")] == ids
+        assert log.join_matured(now=T0 + timedelta(hours=1)) == 1
+        assert log.joined()[0].reward == 0.5

@@ -80,6 +80,16 @@ BAD_COMMANDS: list[tuple[str, str]] = [
     ("learn a damaged log", "thumbnail-bandit learn --db damaged.sqlite"),
     ("replay a damaged log", "thumbnail-bandit replay --db damaged.sqlite --target uniform"),
     ("titles of a damaged log", "thumbnail-bandit titles list --db damaged.sqlite"),
+    ("serve a typo", "thumbnail-bandit serve --db typo.sqlite"),
+    ("serve, password", "thumbnail-bandit serve --db postgresql://al:{secret}@127.0.0.1:1/d"),
+    ("serve --workers 0", "thumbnail-bandit serve --db log.sqlite --workers 0"),
+    ("serve --port 70000", "thumbnail-bandit serve --db log.sqlite --port 70000"),
+    ("serve --rate 0", "thumbnail-bandit serve --db log.sqlite --rate 0"),
+    ("serve on a foreign address", "thumbnail-bandit serve --db log.sqlite --host 192.0.2.1"),
+    ("keys on a typo", "thumbnail-bandit keys list --db typo.sqlite"),
+    ("keys bad name", "thumbnail-bandit keys create --db log.sqlite --name 'a b' --scope rank"),
+    ("keys revoke unknown", "thumbnail-bandit keys revoke --db log.sqlite --name nobody"),
+    ("mode of an unknown title", "thumbnail-bandit titles mode nope online --db log.sqlite"),
 ]
 
 
@@ -112,6 +122,18 @@ def test_a_bad_command_is_one_line_without_a_traceback(what: str, line: str, wor
         ["thumbnail-bandit", "nosuchcommand"],
         ["thumbnail-bandit", "replay", "--db", "log.sqlite", "--target", "uniform", "--clip", "-1"],
         ["thumbnails", "extract", "x.mp4", "--out", "o", "--top-k", "0"],
+        [
+            "thumbnail-bandit",
+            "keys",
+            "create",
+            "--db",
+            "log.sqlite",
+            "--name",
+            "x",
+            "--scope",
+            "root",
+        ],
+        ["thumbnail-bandit", "titles", "mode", "t", "sometimes", "--db", "log.sqlite"],
     ],
 )
 def test_usage_errors_exit_2_without_a_traceback(command: list[str], workdir: Path) -> None:
@@ -140,6 +162,21 @@ def _cli(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / "thumbnail-bandit"), *args], cwd=workdir, capture_output=True, text=True
     )
+
+
+def test_keys_print_their_token_once_and_list_without_it(tmp_path: Path) -> None:
+    assert _cli(tmp_path, "create", "--db", "log.sqlite").returncode == 0
+    created = _cli(
+        tmp_path, "keys", "create", "--db", "log.sqlite", "--name", "tv", "--scope", "rank"
+    )
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()  # stdout is the token alone, for scripts
+    assert token.startswith("tbk_") and "shown this once" in created.stderr
+    listing = _cli(tmp_path, "keys", "list", "--db", "log.sqlite", "--json")
+    assert json.loads(listing.stdout)[0]["name"] == "tv" and token not in listing.stdout
+    assert _cli(tmp_path, "keys", "revoke", "--db", "log.sqlite", "--name", "tv").returncode == 0
+    with open_log(tmp_path / "log.sqlite") as log:
+        assert log.verify_key(token) is None
 
 
 def test_changing_the_policy_of_a_learned_log_needs_restart_from_scratch(tmp_path: Path) -> None:

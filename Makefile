@@ -26,6 +26,7 @@ test: lint
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk || echo "wrk missing: bench_service is skipped"
 	@for script in benchmarks/bench_*.py; do \
 		$(PY) $$script || exit 1; \
 	done

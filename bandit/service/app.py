@@ -8,6 +8,7 @@ answer, idempotent rewards, exactly-once learning by ``thumbnail-bandit learn``.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +29,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = ServiceState(settings)
         app.state.service = state
+        # Everything loaded so far (FastAPI, pydantic, VW, SQLAlchemy: ~115,000 objects) lives
+        # as long as the worker. Frozen, it is left out of every later garbage collection; a
+        # full collection over it took ~70 ms here and stalled about one rank in a hundred.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -1,2 +1,3 @@
 """One router per resource: rank, events (reward, activate), titles (artwork, modes), keys,
-health. Routes parse, call the library on the worker's library thread, and return."""
+health. Routes parse, call the library (see `bandit.service.runtime` for on which thread),
+and return."""

@@ -1,0 +1,273 @@
+"""HTTP rank throughput and latency, measured with wrk against ``thumbnail-bandit serve``, beside
+in-process ``ArtworkChooser.choose()`` on the same log in the same run.
+
+- one worker on SQLite, and two workers on PostgreSQL (when THUMBNAIL_BANDIT_PG_URL is set);
+- peak: wrk with enough connections to saturate the service;
+- p50/p99 at half of that peak: wrk paced per connection (its Lua ``delay()``).
+
+Targets (2 cores): HTTP throughput >= 50% of in-process choose(); p99 <= 10 ms at half peak.
+wrk comes from the system's packages (``apt-get install wrk``). It shares the 2 cores with
+the service (and PostgreSQL), which is part of what limits the HTTP figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from report import emit
+from scratch_postgres import scratch_schema
+
+from bandit import ArtworkChooser, Context
+from storage import NewArtwork, open_log
+
+ARTWORKS = 8
+IN_PROCESS = 3_000
+SECONDS = 8
+CONNECTIONS = 16
+
+
+def _seed(url: str) -> str:
+    """Title ``t`` with 8 artworks, and a rank key; returns its token."""
+    with open_log(url, create=True) as log:
+        log.register(
+            "t",
+            [
+                NewArtwork(
+                    f"{i}.jpg",
+                    features={
+                        "brightness": i / ARTWORKS,
+                        "warmth": 1 - i / ARTWORKS,
+                        "faces": i % 2,
+                    },
+                )
+                for i in range(ARTWORKS)
+            ],
+        )
+        return log.create_key(f"bench-{time.monotonic_ns()}", ["rank"])[1]
+
+
+def _context(n: int) -> dict[str, object]:
+    return {"segment": f"s{n % 4}", "device": ["tv", "phone", "web"][n % 3], "hour": n % 24}
+
+
+def in_process(url: str) -> tuple[float, float, float]:
+    """Decisions/s, p50 ms and p99 ms of choose() on ``url``, one thread."""
+    with ArtworkChooser(url) as chooser:
+        contexts = [Context.from_mapping(_context(i)) for i in range(IN_PROCESS)]
+        for ctx in contexts[:200]:  # warm up: VW, the connection, the catalogue cache
+            chooser.choose("t", ctx)
+        times = []
+        start = time.perf_counter()
+        for ctx in contexts:
+            t0 = time.perf_counter()
+            chooser.choose("t", ctx)
+            times.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - start
+    times.sort()
+    return IN_PROCESS / elapsed, times[len(times) // 2] * 1e3, times[int(len(times) * 0.99)] * 1e3
+
+
+_LUA = """
+local n = 0
+local devices = {"tv", "phone", "web"}
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+request = function()
+  n = n + 1
+  local body = string.format(
+    '{"titles":["t"],"context":{"segment":"s%%d","device":"%%s","hour":%%d}}',
+    n %% 4, devices[n %% 3 + 1], n %% 24)
+  return wrk.format("POST", "/v1/rank", headers, body)
+end
+%(delay)s
+done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests":%%d,"seconds":%%f,"non_2xx":%%d,"socket_errors":%%d,"p50_ms":%%f,"p99_ms":%%f}\\n',
+    summary.requests, summary.duration / 1e6, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+def wrk(
+    base_url: str, token: str, connections: int, delay_ms: int, folder: Path
+) -> dict[str, float]:
+    script = folder / f"rank-{connections}-{delay_ms}.lua"
+    delay = f"delay = function() return {delay_ms} end" if delay_ms else ""
+    script.write_text(_LUA % {"token": token, "delay": delay})
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{SECONDS}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            base_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=SECONDS + 60,
+    )
+    row: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    row["rate"] = row["requests"] / row["seconds"]
+    return row
+
+
+def serve(url: str, workers: int, log_file: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = 18000 + os.getpid() % 1000
+    command = [
+        sys.executable,
+        "-m",
+        "bandit.cli.main",
+        "serve",
+        "--db",
+        url,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--rate",
+        "1e9",
+        "--burst",
+        "1000000000",
+        "--log-level",
+        "warning",
+    ]
+    with log_file.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"the service did not start: {log_file.read_text()}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (uvicorn's workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def server_side_ms(base: str) -> float:
+    """Mean time /v1/rank spent inside the service (its own histogram), in ms."""
+    page = httpx.get(base + "/metrics").text
+    values = {}
+    for line in page.splitlines():
+        for name in ("_sum", "_count"):
+            head = f'thumbnail_bandit_http_request_duration_seconds{name}{{route="/v1/rank"}}'
+            if line.startswith(head):
+                values[name] = float(line.split()[-1])
+    return 1e3 * values["_sum"] / values["_count"] if values.get("_count") else float("nan")
+
+
+def bench(backend: str, url: str, workers: int) -> None:
+    token = _seed(url)
+    base_rate, base_p50, base_p99 = in_process(url)
+    with tempfile.TemporaryDirectory() as folder:
+        process, base = serve(url, workers, Path(folder) / "serve.log")
+        try:
+            wrk(base, token, 4, 0, Path(folder))  # warm up every worker
+            cpu_before = _cpu_seconds(process.pid)
+            peak = wrk(base, token, CONNECTIONS, 0, Path(folder))
+            cpu_per_rank = 1e3 * (_cpu_seconds(process.pid) - cpu_before) / peak["requests"]
+            half = peak["rate"] / 2
+            paced_connections = 8
+            # wrk waits this long before each request on a connection: about half the rate.
+            delay_ms = max(1, round(1000 * paced_connections / half))
+            paced = wrk(base, token, paced_connections, delay_ms, Path(folder))
+            inside = server_side_ms(base)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    tag = f"{backend}, {workers} worker(s)"
+    emit(
+        f"HTTP rank throughput ({tag})",
+        peak["rate"],
+        "req/s",
+        baseline=base_rate,
+        baseline_name="in-process choose() on the same log",
+        target_ratio=0.5,
+        non_2xx=peak["non_2xx"],
+        socket_errors=peak["socket_errors"],
+    )
+    emit(
+        f"HTTP rank p50 at peak ({tag})",
+        peak["p50_ms"],
+        "ms",
+        baseline=base_p50,
+        baseline_name="in-process choose() p50",
+    )
+    emit(
+        f"HTTP rank p99 at half peak ({tag})",
+        paced["p99_ms"],
+        "ms",
+        baseline=base_p99,
+        baseline_name="in-process choose() p99",
+        target=10.0,
+        offered_rate=round(paced["rate"], 1),
+        p50_ms=round(paced["p50_ms"], 3),
+        non_2xx=paced["non_2xx"],
+    )
+    emit(
+        f"time inside the service per rank ({tag})",
+        inside,
+        "ms",
+        baseline=1e3 / base_rate,
+        baseline_name="in-process choose() mean",
+    )
+    emit(
+        f"service CPU per rank at peak ({tag})",
+        cpu_per_rank,
+        "ms",
+        baseline=1e3 / base_rate,
+        baseline_name="in-process choose() mean (one core)",
+    )
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        print(
+            json.dumps(
+                {"name": "bench_service", "skipped": "wrk not installed: apt-get install wrk"}
+            )
+        )
+        return
+    for workers in (1, 2):  # the target is for one; two show what SQLite's one writer allows
+        with tempfile.TemporaryDirectory() as folder:
+            bench("SQLite", str(Path(folder) / "service.sqlite"), workers=workers)
+    with scratch_schema("bench_service on PostgreSQL") as pg_url:
+        if pg_url is not None:
+            bench("PostgreSQL", pg_url, workers=2)
+    with scratch_schema("bench_service on PostgreSQL") as pg_url:
+        if pg_url is not None:
+            bench("PostgreSQL", pg_url, workers=4)
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,13 @@ from storage.engine import (
     verify_sqlite_integrity,
 )
 from storage.errors import LogNotFound, StorageError
-from storage.queries import JoinedFilter, decision_for_event, joined_examples, replay_sums
+from storage.queries import (
+    JoinedFilter,
+    decision_for_event,
+    joined_examples,
+    replay_sums,
+    reward_for_event,
+)
 from storage.records import (
     ActivationReceipt,
     ApiKey,
@@ -163,6 +169,11 @@ class Log:
         """One logged decision. Raises UnknownEvent."""
         with self.session() as s:
             return decision_for_event(s, event_id)
+
+    def reward(self, event_id: str) -> RewardReceipt | None:
+        """The reward recorded for a decision, or None while it has none."""
+        with self.session() as s:
+            return reward_for_event(s, event_id)
 
     def record_reward(
         self, event_id: str, value: float, *, now: datetime | None = None

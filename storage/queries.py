@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.errors import UnknownEvent
-from storage.models import DecisionRow, JoinedExampleRow
-from storage.records import JoinedExample, LoggedDecision, ReplaySums
+from storage.models import DecisionRow, JoinedExampleRow, RewardRow
+from storage.records import JoinedExample, LoggedDecision, ReplaySums, RewardReceipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +115,14 @@ def decision_for_event(session: Session, event_id: str) -> LoggedDecision:
         activated=row.activated,
         policy_pmf=None if row.policy_pmf is None else tuple(row.policy_pmf),
     )
+
+
+def reward_for_event(session: Session, event_id: str) -> RewardReceipt | None:
+    """The reward recorded for a decision, if any (``duplicate`` is False: it is the record)."""
+    row = session.get(RewardRow, event_id)
+    if row is None:
+        return None
+    return RewardReceipt(event_id=row.event_id, value=row.value, late=row.late, duplicate=False)
 
 
 def replay_sums(

@@ -90,6 +90,7 @@ BAD_COMMANDS: list[tuple[str, str]] = [
     ("keys bad name", "thumbnail-bandit keys create --db log.sqlite --name 'a b' --scope rank"),
     ("keys revoke unknown", "thumbnail-bandit keys revoke --db log.sqlite --name nobody"),
     ("mode of an unknown title", "thumbnail-bandit titles mode nope online --db log.sqlite"),
+    ("an unknown decision", "thumbnail-bandit decision nope --db log.sqlite"),
 ]
 
 

@@ -2,7 +2,8 @@
 
 Named so it does not clash with ``bandit``, PyCQA's security linter. Subcommands: ``create``,
 ``extract`` (the ``thumbnails extract`` command, unchanged), ``learn``, ``replay``, ``titles``,
-``checkpoints``, ``serve`` (the HTTP decision service) and ``keys`` (its API keys). Results go
+``checkpoints``, ``decision`` (one logged decision), ``serve`` (the HTTP decision service)
+and ``keys`` (its API keys). Results go
 to stdout, diagnostics to stderr; every failure a user can cause is one ``error:`` line, exit
 status 1 (2 for a usage error).
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 import storage
-from bandit.cli import catalogue, learn, replay, serve
+from bandit.cli import catalogue, decision, learn, replay, serve
 from bandit.cli.boundary import run_guarded
 
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(commands)
     catalogue.add_parsers(commands)
     serve.add_parsers(commands)
+    decision.add_parser(commands)
     _versioned(parser)
     for sub in commands.choices.values():
         if sub.add_help:

@@ -35,7 +35,15 @@ class ServedTitle:
 
 
 Decide = Callable[[ServedTitle], NewDecision]
-_COMPARED = ("title_id", "artwork_id", "candidate_ids", "pmf", "policy_version", "context")
+_COMPARED = (
+    "title_id",
+    "artwork_id",
+    "candidate_ids",
+    "pmf",
+    "policy_version",
+    "context",
+    "activated",
+)
 
 
 class DecisionWriter:
@@ -276,7 +284,9 @@ class DecisionWriter:
 
 
 def _matches(row: Sequence[Any], d: NewDecision) -> bool:
-    title_id, artwork_id, candidate_ids, pmf, policy_version, context = row
+    title_id, artwork_id, candidate_ids, pmf, policy_version, context, activated = row
+    if bool(activated) != d.activated:  # a retry that deferred what was shown, or the reverse
+        return False
     if isinstance(candidate_ids, str):  # SQLite hands back JSON text
         candidate_ids, pmf, context = map(json.loads, (candidate_ids, pmf, context))
     return same_decision(d, title_id, artwork_id, candidate_ids, pmf, policy_version, context)

@@ -38,6 +38,10 @@ class RankRequest(_Strict):
 
 
 class RankedArtwork(BaseModel):
+    """One title's answer, read straight off the `bandit.Decision` that was logged."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     title_id: str
     event_id: str
     artwork_id: int

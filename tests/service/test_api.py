@@ -49,6 +49,9 @@ def test_a_retried_rank_answers_the_same_and_logs_once(service: Service) -> None
     assert service.rank(body).json() == first
     with storage.open_log(service.url) as log, log.session() as s:
         assert storage.count_decisions(s) == 1
+    # A retry that now asks to defer is answered as logged: the decision was already shown.
+    deferred = service.rank({**body, "defer_activation": True}).json()
+    assert deferred == first and deferred["decisions"][0]["activated"] is True
     # The same id for another request is a conflict, not a silent overwrite.
     problem(service.rank({**body, "context": {"segment": "adults"}}), 409, "conflict")
 

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from thumbnails.errors import ThumbnailsError
 from thumbnails.inputs import expand_inputs
-from thumbnails.output import output_name, write_output
+from thumbnails.output import EncodedOutput, encode_output, output_name, write_encoded
 from thumbnails.pipeline import analyse_video
 
 if TYPE_CHECKING:
@@ -63,8 +63,15 @@ def register_manifest(log: Log, manifest: dict[str, Any]) -> None:
     log.register(folder.name, artworks, name=Path(manifest["video"]).name)
 
 
-def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -> dict[str, Any]:
-    """Extract one video; returns its manifest, or ``{"video", "error"}``. Never raises."""
+Failure = dict[str, str]
+"""``{"video": ..., "error": ...}``: one line of what went wrong with one video."""
+
+
+def extract_job(
+    job: Job, progress: Callable[[int, int, int], None] | None = None
+) -> EncodedOutput | Failure:
+    """Extract one video into bytes; writes nothing. Runs in a worker process or a Ray task.
+    Never raises: a failure is returned, so it costs only this video."""
 
     def report(frames: int, total: int) -> None:
         if progress is not None:
@@ -72,14 +79,30 @@ def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -
 
     try:
         result = analyse_video(job.video, job.top_k, progress=report, frame_step=job.frame_step)
-        written = write_output(result, job.out, job.name)
-        manifest = dict(written.manifest)
-        manifest["output"] = str(written.folder)
-        return manifest
+        return encode_output(result)
     except ThumbnailsError as exc:
         return {"video": str(job.video), "error": _reason(exc, job.video)}
     except Exception as exc:  # a bug must not cost the other videos their run
         return {"video": str(job.video), "error": f"internal error: {type(exc).__name__}: {exc}"}
+
+
+def finish_job(job: Job, extracted: EncodedOutput | Failure) -> dict[str, Any]:
+    """The driver's half: write the folder (whole or not at all); returns the manifest with
+    its ``output`` folder, or the failure."""
+    if isinstance(extracted, dict):
+        return extracted
+    try:
+        written = write_encoded(extracted, job.out, job.name)
+    except ThumbnailsError as exc:
+        return {"video": str(job.video), "error": _reason(exc, job.video)}
+    manifest = dict(written.manifest)
+    manifest["output"] = str(written.folder)
+    return manifest
+
+
+def run_job(job: Job, progress: Callable[[int, int, int], None] | None = None) -> dict[str, Any]:
+    """Extract one video and write its folder, in this process. Never raises."""
+    return finish_job(job, extract_job(job, progress))
 
 
 def _reason(exc: Exception, video: Path) -> str:
@@ -96,11 +119,11 @@ def _init_worker(progress_queue: Any) -> None:
     _PROGRESS = progress_queue
 
 
-def _run_in_worker(job: Job) -> dict[str, Any]:
+def _run_in_worker(job: Job) -> EncodedOutput | Failure:
     def forward(index: int, frames: int, total: int) -> None:
         _PROGRESS.put((index, frames, total))
 
-    return run_job(job, forward if _PROGRESS is not None else None)
+    return extract_job(job, forward if _PROGRESS is not None else None)
 
 
 class _Bars:
@@ -255,17 +278,28 @@ def _run_all(jobs: list[Job], workers: int, bars: _Bars) -> list[dict[str, Any]]
             initializer=_init_worker,
             initargs=(progress,),
         ) as pool:
-            futures: dict[Future[dict[str, Any]], Job] = {
+            futures: dict[Future[EncodedOutput | Failure], Job] = {
                 pool.submit(_run_in_worker, job): job for job in jobs
             }
             pending = set(futures)
+            finished: dict[int, dict[str, Any]] = {}
             while pending:
                 with contextlib.suppress(queue.Empty):
                     bars.update(*progress.get(timeout=0.1))
                 for future in [f for f in pending if f.done()]:
                     pending.discard(future)
-                    bars.close(futures[future].index)
-            return [future.result() for future in futures]
+                    job = futures[future]
+                    bars.close(job.index)
+                    finished[job.index] = finish_job(job, _outcome(future, job))
+            return [finished[job.index] for job in jobs]
+
+
+def _outcome(future: Future[EncodedOutput | Failure], job: Job) -> EncodedOutput | Failure:
+    """A worker's result; a worker that died (killed, out of memory) fails its video only."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return {"video": str(job.video), "error": f"the worker process failed: {exc}"}
 
 
 if __name__ == "__main__":

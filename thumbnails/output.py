@@ -115,9 +115,50 @@ def manifest_of(result: Extraction, images: list[str]) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedOutput:
+    """One video's output folder as bytes, ready to write: what a worker process or a Ray
+    task returns to the driver, which alone writes to ``--out``."""
+
+    video: Path
+    files: dict[str, bytes]
+    """File name -> content: the JPEGs, contact_sheet.png and manifest.json."""
+    manifest: dict[str, Any]
+    candidates: list[Candidate]
+    images: list[str]
+    """Each candidate's image file name, in rank order."""
+
+
+def _encode(image: Image, extension: str, params: list[int], what: str) -> bytes:
+    ok, buffer = cv2.imencode(extension, image, params)
+    if not ok:
+        raise OutputError(f"could not encode {what}")
+    return bytes(buffer)
+
+
+def encode_output(result: Extraction) -> EncodedOutput:
+    """Encode the cropped images, the contact sheet and the manifest; touches no disk."""
+    files: dict[str, bytes] = {}
+    images = []
+    for rank, (crop, c) in enumerate(zip(result.crops, result.candidates, strict=True), 1):
+        image = f"rank{rank:02d}_frame{c.frame_index:06d}.jpg"
+        files[image] = _encode(crop, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY], image)
+        images.append(image)
+    sheet = _contact_sheet(result.crops, result.candidates)
+    files["contact_sheet.png"] = _encode(sheet, ".png", [], "contact_sheet.png")
+    manifest = manifest_of(result, images)
+    files["manifest.json"] = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+    return EncodedOutput(result.info.path, files, manifest, list(result.candidates), images)
+
+
 def write_output(result: Extraction, out_root: Path, name: str | None = None) -> WrittenOutput:
     """Write ``out_root/<name>/`` atomically, replacing an earlier run's folder."""
-    folder = out_root / (name or output_name(result.info.path))
+    return write_encoded(encode_output(result), out_root, name)
+
+
+def write_encoded(encoded: EncodedOutput, out_root: Path, name: str | None = None) -> WrittenOutput:
+    """Write an encoded folder as ``out_root/<name>/``: whole, or not at all."""
+    folder = out_root / (name or output_name(encoded.video))
     if (
         folder.name != folder.as_posix().rsplit("/", 1)[-1]
         or folder.parent != out_root
@@ -128,19 +169,8 @@ def write_output(result: Extraction, out_root: Path, name: str | None = None) ->
     try:
         out_root.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
-        images = []
-        for rank, (crop, c) in enumerate(zip(result.crops, result.candidates, strict=True), 1):
-            image = f"rank{rank:02d}_frame{c.frame_index:06d}.jpg"
-            if not cv2.imwrite(
-                str(staging / image), crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
-            ):
-                raise OutputError(f"{staging / image}: could not write the JPEG")
-            images.append(image)
-        sheet = _contact_sheet(result.crops, result.candidates)
-        if not cv2.imwrite(str(staging / "contact_sheet.png"), sheet):
-            raise OutputError(f"{staging}: could not write contact_sheet.png")
-        manifest = manifest_of(result, images)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        for file_name, content in encoded.files.items():
+            (staging / file_name).write_bytes(content)
         _swap_into_place(staging, folder)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
@@ -150,9 +180,9 @@ def write_output(result: Extraction, out_root: Path, name: str | None = None) ->
         raise
     candidates = [
         dataclasses.replace(c, image=folder / image)
-        for c, image in zip(result.candidates, images, strict=True)
+        for c, image in zip(encoded.candidates, encoded.images, strict=True)
     ]
-    return WrittenOutput(folder, manifest, candidates)
+    return WrittenOutput(folder, encoded.manifest, candidates)
 
 
 def _swap_into_place(staging: Path, folder: Path) -> None:

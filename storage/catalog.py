@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import InvalidDecision, UnknownTitle
-from storage.models import ArtworkRow, TitleRow
+from storage.models import ArtworkRow, ExtractionRow, TitleRow
 from storage.records import Artwork, NewArtwork, check_text
 
 
@@ -139,3 +139,25 @@ def _to_record(row: ArtworkRow) -> Artwork:
         status=row.status,
         content_sha256=row.content_sha256,
     )
+
+
+def record_extraction(session: Session, title_id: str, key: str, video: str, output: str) -> None:
+    """Note that the extraction ``key`` produced ``title_id`` in ``output``. Does not commit."""
+    check_text("extraction key", key, 64)
+    # An output folder holds one result: earlier extractions into it are gone.
+    session.execute(
+        delete(ExtractionRow).where(ExtractionRow.output == output, ExtractionRow.key != key)
+    )
+    row = session.get(ExtractionRow, key)
+    if row is None:
+        session.add(
+            ExtractionRow(key=key, title_id=title_id, video=video, output=output, created_at=_now())
+        )
+    else:
+        row.title_id, row.video, row.output = title_id, video, output
+    session.flush()
+
+
+def extraction_output(session: Session, key: str) -> str | None:
+    row = session.get(ExtractionRow, key)
+    return None if row is None else row.output

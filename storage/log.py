@@ -104,12 +104,29 @@ class Log:
     # --- catalogue ---------------------------------------------------------------------
 
     def register(
-        self, title_id: str, artworks: Sequence[NewArtwork], name: str | None = None
+        self,
+        title_id: str,
+        artworks: Sequence[NewArtwork],
+        name: str | None = None,
+        *,
+        extraction: tuple[str, str, str] | None = None,
     ) -> list[Artwork]:
-        """Register a title and its artworks in one transaction: all of them or none."""
+        """Register a title and its artworks in one transaction: all of them or none.
+
+        ``extraction``: (key, video, output folder) of the extraction they came from, recorded
+        in the same transaction so a re-run can skip it (see `extraction_output`).
+        """
         with self.transaction() as s:
             catalog.register_title(s, title_id, name)
-            return catalog.register_artworks(s, title_id, artworks)
+            registered = catalog.register_artworks(s, title_id, artworks)
+            if extraction is not None:
+                catalog.record_extraction(s, title_id, *extraction)
+            return registered
+
+    def extraction_output(self, key: str) -> str | None:
+        """The output folder of an extraction done with this key, if any."""
+        with self.session() as s:
+            return catalog.extraction_output(s, key)
 
     def titles(self) -> list[str]:
         with self.session() as s:

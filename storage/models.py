@@ -140,6 +140,20 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ExtractionRow(Base):
+    """One video extracted with one set of settings (see ``thumbnails.memo``): a re-run of
+    the catalogue skips it while its output folder is there."""
+
+    __tablename__ = "extractions"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"))
+    video: Mapped[str] = mapped_column(Text)
+    output: Mapped[str] = mapped_column(Text)
+    """The output folder the result was written to."""
+    created_at: Mapped[datetime]
+
+
 class CheckpointRow(Base):
     __tablename__ = "checkpoints"
 

@@ -10,8 +10,10 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
+import os
 import queue
 import sys
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -20,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from thumbnails.errors import ThumbnailsError
+from thumbnails.errors import RayUnavailable, ThumbnailsError
 from thumbnails.inputs import expand_inputs
+from thumbnails.memo import DoneIndex, sampled_fingerprint, work_key
 from thumbnails.output import EncodedOutput, encode_output, output_name, write_encoded
 from thumbnails.pipeline import analyse_video
 
@@ -39,8 +42,9 @@ class Job:
     frame_step: int | None = None
 
 
-def register_manifest(log: Log, manifest: dict[str, Any]) -> None:
-    """Register one extracted video's title and artworks in one transaction: all or none.
+def register_manifest(log: Log, manifest: dict[str, Any], key: str | None = None) -> None:
+    """Register one extracted video's title and artworks in one transaction: all or none,
+    with the extraction's key (`thumbnails.memo`) when given.
 
     An artwork is identified by its image's content hash, so extracting the same video again,
     into any folder, updates its artworks instead of adding copies.
@@ -60,7 +64,26 @@ def register_manifest(log: Log, manifest: dict[str, Any]) -> None:
                 content_sha256=hashlib.sha256(image.read_bytes()).hexdigest(),
             )
         )
-    log.register(folder.name, artworks, name=Path(manifest["video"]).name)
+    extraction = None if key is None else (key, manifest["video"], str(folder.resolve()))
+    log.register(folder.name, artworks, name=Path(manifest["video"]).name, extraction=extraction)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueRun:
+    """How `extract_catalogue` runs: the command line's options, as a record."""
+
+    out: Path
+    """The output folder: one sub-folder per video, written by this process alone."""
+    top_k: int = 8
+    frame_step: int | None = None
+    workers: int = 1
+    """Videos extracted at once in local worker processes (ignored with ``ray``)."""
+    ray: str | None = None
+    """``"local"`` for a local Ray cluster, or a cluster address; None: no Ray."""
+    force: bool = False
+    """Extract again videos already done with the same content and settings."""
+    progress: bool = False
+    """Progress bars on stderr."""
 
 
 Failure = dict[str, str]
@@ -193,6 +216,17 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--workers", type=int, default=1, help="videos processed in parallel")
     extract.add_argument("--quiet", action="store_true", help="no progress bars")
     extract.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="run one task per video on the Ray cluster at ADDRESS ('auto', 'ray://host:10001');"
+        " alone, on a local cluster (needs the ray extra)",
+    )
+    extract.add_argument(
+        "--force", action="store_true", help="extract again videos already done with these settings"
+    )
+    extract.add_argument(
         "--frame-step",
         type=int,
         metavar="N",
@@ -202,6 +236,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # stdout was closed early (`| head`): not an error of ours, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.top_k < 1:
@@ -210,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--workers must be at least 1")
     if args.frame_step is not None and args.frame_step < 1:
         parser.error("--frame-step must be at least 1")
+    if args.ray is not None and args.workers > 1:
+        parser.error("--ray schedules the videos itself; leave out --workers")
     videos, input_errors = expand_inputs(args.videos)
     results: list[dict[str, Any]] = [{"video": e.path, "error": e.reason} for e in input_errors]
     for result in results:
@@ -227,9 +272,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _extract_all(args, videos, results, log)
 
 
-def _extract_all(
-    args: argparse.Namespace, videos: list[Path], results: list[dict[str, Any]], log: Log | None
-) -> int:
+def extract_catalogue(
+    videos: Sequence[Path], run: CatalogueRun, log: Log | None = None
+) -> list[dict[str, Any]]:
+    """Extract every video (skipping those already done), write their folders and register
+    them in ``log``: the Python side of ``thumbnails extract``. Returns one result per video,
+    in order: its manifest with ``output`` (and ``"skipped": True`` if it was done before),
+    or ``{"video", "error"}``. Raises nothing for a bad video; `RayUnavailable` if ``ray`` is
+    given and cannot be had.
+    """
     from storage import StorageError
 
     names: set[str] = set()
@@ -240,26 +291,144 @@ def _extract_all(
         while name in names:
             name, suffix = f"{output_name(video)}-{suffix}", suffix + 1
         names.add(name)
-        jobs.append(Job(index, video, name, args.top_k, args.out, args.frame_step))
-    bars = _Bars(jobs, enabled=not args.quiet and sys.stderr.isatty())
-    for result in _run_all(jobs, args.workers, bars):
-        if log is not None and "error" not in result:
+        jobs.append(Job(index, video, name, run.top_k, run.out, run.frame_step))
+    done = _DoneWork(run, log)
+    todo, outcomes = [], {}
+    for job in jobs:
+        outcome = done.skip(job)
+        if outcome is None:
+            todo.append(job)
+        else:
+            outcomes[job.index] = outcome
+    if run.ray is not None:
+        address = None if run.ray == "local" else run.ray
+        outcomes.update(_run_ray(todo, address, run.progress))
+    else:
+        finished = _run_all(todo, run.workers, _Bars(todo, enabled=run.progress))
+        outcomes.update((job.index, result) for job, result in zip(todo, finished, strict=True))
+    results = []
+    for job in jobs:
+        result = outcomes[job.index]
+        if "error" not in result and not result.get("skipped"):
             try:  # the driver alone writes to the log: one transaction per title
-                register_manifest(log, result)
+                done.record(job, result)
             except (StorageError, OSError) as exc:
                 result = {"video": result["video"], "error": f"--db: {exc}"}
         results.append(result)
+    return results
+
+
+def _extract_all(
+    args: argparse.Namespace, videos: list[Path], results: list[dict[str, Any]], log: Log | None
+) -> int:
+    run = CatalogueRun(
+        out=args.out,
+        top_k=args.top_k,
+        frame_step=args.frame_step,
+        workers=args.workers,
+        ray=args.ray,
+        force=args.force,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    try:
+        extracted = extract_catalogue(videos, run, log)
+    except RayUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = {"extracted": 0, "skipped": 0, "failed": 0}
+    for result in extracted:
+        results.append(result)
         if "error" in result:
+            counts["failed"] += 1
             print(f"error: {result['video']}: {result['error']}", file=sys.stderr)
-        elif not args.json:
-            notes = "; ".join(result["notes"])
-            print(
-                f"{result['video']} -> {result['output']}/"
-                f" ({len(result['candidates'])} candidates{'; ' + notes if notes else ''})"
-            )
+        elif result.get("skipped"):
+            counts["skipped"] += 1
+            if not args.json:
+                print(f"{result['video']} -> {result['output']}/ (already extracted; skipped)")
+        else:
+            counts["extracted"] += 1
+            if not args.json:
+                notes = "; ".join(result["notes"])
+                print(
+                    f"{result['video']} -> {result['output']}/"
+                    f" ({len(result['candidates'])} candidates{'; ' + notes if notes else ''})"
+                )
+    if counts["skipped"]:
+        summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+        print(f"{summary} (--force extracts them again)", file=sys.stderr)
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     return 1 if any("error" in r for r in results) else 0
+
+
+class _DoneWork:
+    """Which videos were already extracted with these settings: the log's record with --db,
+    else the index in --out (`thumbnails.memo`)."""
+
+    def __init__(self, run: CatalogueRun, log: Log | None) -> None:
+        self.force = run.force
+        self.log = log
+        self.index = DoneIndex(run.out)
+        self.settings = {"top_k": run.top_k, "frame_step": run.frame_step, "version": _version()}
+        self.keys: dict[int, str] = {}
+
+    def skip(self, job: Job) -> dict[str, Any] | None:
+        """The skipped result for a video done before, else None (and the video runs)."""
+        try:
+            # The folder name too: the same film under two names is two titles, two folders.
+            key = work_key(sampled_fingerprint(job.video), {**self.settings, "name": job.name})
+        except OSError:
+            return None  # extraction itself reports the unreadable file
+        self.keys[job.index] = key
+        if self.force:
+            return None
+        if self.log is not None:
+            stored = self.log.extraction_output(key)
+            # Done into another --out is not done here: this folder would stay empty.
+            folder = Path(stored) if stored else None
+            if folder is not None and folder.parent != job.out.resolve():
+                folder = None
+        else:
+            name = self.index.folder(key)
+            folder = job.out / name if name else None
+        if folder is None or not (folder / "manifest.json").is_file():
+            return None
+        try:
+            manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return {**manifest, "output": str(folder), "skipped": True}
+
+    def record(self, job: Job, manifest: dict[str, Any]) -> None:
+        key = self.keys.get(job.index)
+        if self.log is not None:
+            register_manifest(self.log, manifest, key)
+        elif key is not None:
+            self.index.record(key, Path(manifest["output"]).name)
+
+
+def _run_ray(jobs: list[Job], address: str | None, show_bar: bool) -> dict[int, dict[str, Any]]:
+    from thumbnails.ray_runner import run_on_ray
+
+    outcomes: dict[int, dict[str, Any]] = {}
+    bar = tqdm(total=len(jobs), unit="video", disable=not show_bar, file=sys.stderr)
+    frames, failed, started = 0, 0, time.monotonic()
+
+    def on_done(job: Job, extracted: EncodedOutput | Failure) -> None:
+        nonlocal frames, failed
+        result = finish_job(job, extracted)
+        outcomes[job.index] = result
+        failed += "error" in result
+        frames += int(result.get("frames_decoded", 0))
+        elapsed = max(time.monotonic() - started, 1e-9)
+        bar.set_postfix(failed=failed, fps=f"{frames / elapsed:.0f}", refresh=False)
+        bar.update(1)
+
+    try:
+        run_on_ray(jobs, address, on_done)
+    finally:
+        bar.close()
+    return outcomes
 
 
 def _run_all(jobs: list[Job], workers: int, bars: _Bars) -> list[dict[str, Any]]:

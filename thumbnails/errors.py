@@ -31,3 +31,7 @@ class ImageUnreadable(VideoUnreadable):
 
 class OutputError(ThumbnailsError):
     """The output folder could not be written."""
+
+
+class RayUnavailable(ThumbnailsError):
+    """``--ray``: Ray is not installed, or the cluster cannot be started or reached."""

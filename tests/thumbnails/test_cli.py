@@ -12,6 +12,7 @@ from storage import open_log
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 from tests.thumbnails.synthetic import StoryVideo
 from thumbnails.cli import main
+from thumbnails.memo import INDEX_NAME
 
 
 def test_extract_writes_images_contact_sheet_and_manifest(
@@ -40,7 +41,8 @@ def test_extract_writes_images_contact_sheet_and_manifest(
         } <= set(c)
         assert (folder / c["image"]).is_file()
     assert "story.mp4 -> " in capsys.readouterr().out
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["story"]  # no staging left behind
+    # No staging left behind; the one hidden file is the index of done work.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INDEX_NAME, "story"]
     assert manifest["frame_step"] == 2  # 25 fps: every other frame analysed by default
 
 
@@ -62,7 +64,8 @@ def test_a_rerun_replaces_the_folder_whole(story: StoryVideo, tmp_path: Path) ->
     assert main([*args, "--top-k", "5"]) == 0
     assert main([*args, "--top-k", "2"]) == 0
     assert len(list((tmp_path / "story").glob("*.jpg"))) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["story"]
+    # No staging or retired folder is left; the one hidden file is the index of done work.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [INDEX_NAME, "story"]
 
 
 def test_json_output_and_db_registration_in_one_transaction(

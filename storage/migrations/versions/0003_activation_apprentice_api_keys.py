@@ -1,4 +1,5 @@
-"""Deferred activation of decisions, apprentice mode per title, and API keys for the service.
+"""Deferred activation of decisions, apprentice mode per title, API keys for the service, and
+the extractions already done (so a catalogue re-run skips them).
 
 Revision ID: 0003
 Revises: 0002
@@ -35,9 +36,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
     )
+    op.create_table(
+        "extractions",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("title_id", sa.String(200), sa.ForeignKey("titles.id"), nullable=False),
+        sa.Column("video", sa.Text(), nullable=False),
+        sa.Column("output", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("extractions")
     op.drop_table("api_keys")
     with op.batch_alter_table("titles") as batch:
         batch.drop_column("baseline_artwork_id")

@@ -15,6 +15,7 @@ from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 from tests.thumbnails.synthetic import make_clip, scene
 from thumbnails.cli import main
 from thumbnails.inputs import expand_inputs
+from thumbnails.memo import INDEX_NAME
 from thumbnails.output import output_name
 
 
@@ -40,7 +41,8 @@ def _only_error(bad: Path | str, tmp_path: Path, capsys: pytest.CaptureFixture[s
     by_video = {r["video"]: r for r in results}
     assert "error" in by_video[str(bad)]
     assert by_video[str(good)]["candidates"]  # the good video went on
-    assert sorted(p.name for p in out.iterdir()) == ["good"]  # nothing half-written
+    # Nothing half-written: the good folder, and the index of done work.
+    assert sorted(p.name for p in out.iterdir()) == [INDEX_NAME, "good"]
     return err[0]
 
 
@@ -169,7 +171,7 @@ def test_hostile_video_names_write_only_inside_out(
     assert sentinel.read_text() == "untouched"
     assert (out / "earlier-title" / "manifest.json").is_file()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f.name for f in folders] + ["earlier-title"]
+        [f.name for f in folders] + ["earlier-title", INDEX_NAME]
     )  # no hidden .partial or .old folders left behind
 
 

@@ -52,16 +52,22 @@ def connect(address: str | None, num_cpus: int | None = None) -> Any:
     return ray
 
 
+def _extract_task(job: Job) -> EncodedOutput | Failure:
+    """One Ray task: one video, with OpenCV on one thread (the cluster runs many at once)."""
+    from thumbnails.cli import extract_job, single_threaded_opencv
+
+    single_threaded_opencv()
+    return extract_job(job)
+
+
 def run_on_ray(
     jobs: Sequence[Job],
     address: str | None,
     on_done: Callable[[Job, EncodedOutput | Failure], None],
 ) -> None:
     """Run every job as a Ray task; call ``on_done`` in the driver as each one finishes."""
-    from thumbnails.cli import extract_job
-
     ray = connect(address)
-    task = ray.remote(max_retries=TASK_RETRIES)(extract_job)
+    task = ray.remote(max_retries=TASK_RETRIES)(_extract_task)
     refs = {task.remote(job): job for job in jobs}
     pending = list(refs)
     while pending:

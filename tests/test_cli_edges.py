@@ -91,6 +91,9 @@ BAD_COMMANDS: list[tuple[str, str]] = [
     ("keys revoke unknown", "thumbnail-bandit keys revoke --db log.sqlite --name nobody"),
     ("mode of an unknown title", "thumbnail-bandit titles mode nope online --db log.sqlite"),
     ("an unknown decision", "thumbnail-bandit decision nope --db log.sqlite"),
+    ("ray, nobody there", "thumbnails extract {clip} --out out --ray 127.0.0.1:1"),
+    ("ray client, nobody there", "thumbnails extract {clip} --out out --ray ray://127.0.0.1:1"),
+    ("ray, not an address", "thumbnails extract {clip} --out out --ray nonsense"),
 ]
 
 
@@ -135,6 +138,7 @@ def test_a_bad_command_is_one_line_without_a_traceback(what: str, line: str, wor
             "root",
         ],
         ["thumbnail-bandit", "titles", "mode", "t", "sometimes", "--db", "log.sqlite"],
+        ["thumbnails", "extract", "x.mp4", "--out", "o", "--ray", "--workers", "2"],
     ],
 )
 def test_usage_errors_exit_2_without_a_traceback(command: list[str], workdir: Path) -> None:

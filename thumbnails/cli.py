@@ -312,7 +312,7 @@ def extract_catalogue(
             outcomes[job.index] = outcome
     if run.ray is not None:
         address = None if run.ray == "local" else run.ray
-        outcomes.update(_run_ray(todo, address, run.progress))
+        outcomes.update(_run_ray(todo, address, run.progress, skipped=len(jobs) - len(todo)))
     else:
         finished = _run_all(todo, run.workers, _Bars(todo, enabled=run.progress))
         outcomes.update((job.index, result) for job, result in zip(todo, finished, strict=True))
@@ -417,7 +417,10 @@ class _DoneWork:
             self.index.record(key, Path(manifest["output"]).name)
 
 
-def _run_ray(jobs: list[Job], address: str | None, show_bar: bool) -> dict[int, dict[str, Any]]:
+def _run_ray(
+    jobs: list[Job], address: str | None, show_bar: bool, skipped: int = 0
+) -> dict[int, dict[str, Any]]:
+    """One bar over the catalogue: videos done, failed and skipped, and frames a second."""
     from thumbnails.ray_runner import run_on_ray
 
     outcomes: dict[int, dict[str, Any]] = {}
@@ -431,7 +434,9 @@ def _run_ray(jobs: list[Job], address: str | None, show_bar: bool) -> dict[int, 
         failed += "error" in result
         frames += int(result.get("frames_decoded", 0))
         elapsed = max(time.monotonic() - started, 1e-9)
-        bar.set_postfix(failed=failed, fps=f"{frames / elapsed:.0f}", refresh=False)
+        bar.set_postfix(
+            failed=failed, skipped=skipped, fps=f"{frames / elapsed:.0f}", refresh=False
+        )
         bar.update(1)
 
     try:

@@ -12,6 +12,7 @@ module unless ``--ray`` is given.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ def connect(address: str | None, num_cpus: int | None = None) -> Any:
         "logging_level": logging.ERROR,
         "configure_logging": True,
     }
+    if address is not None:
+        _check_reachable(address)
     try:
         if address is None:
             ray.init(num_cpus=num_cpus, **options)
@@ -52,12 +55,29 @@ def connect(address: str | None, num_cpus: int | None = None) -> Any:
     return ray
 
 
-def _extract_task(job: Job) -> EncodedOutput | Failure:
+def extract_video_task(job: Job) -> EncodedOutput | Failure:
     """One Ray task: one video, with OpenCV on one thread (the cluster runs many at once)."""
     from thumbnails.cli import extract_job, single_threaded_opencv
 
     single_threaded_opencv()
     return extract_job(job)
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast on a host:port nothing listens on: ray.init() would retry it for minutes.
+    ``auto`` (the cluster this machine belongs to) is left to Ray."""
+    if address == "auto":
+        return
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
+    if not sep or not port.isdigit():
+        raise RayUnavailable(f"--ray {address!r}: give host:port, ray://host:port or auto")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RayUnavailable(
+            f"--ray: nothing answers at {target} ({exc.strerror or exc}); is the cluster up?"
+        ) from None
 
 
 def run_on_ray(
@@ -67,7 +87,7 @@ def run_on_ray(
 ) -> None:
     """Run every job as a Ray task; call ``on_done`` in the driver as each one finishes."""
     ray = connect(address)
-    task = ray.remote(max_retries=TASK_RETRIES)(_extract_task)
+    task = ray.remote(max_retries=TASK_RETRIES)(extract_video_task)
     refs = {task.remote(job): job for job in jobs}
     pending = list(refs)
     while pending:

@@ -16,7 +16,7 @@ import pytest
 
 from storage import open_log
 from tests.thumbnails.synthetic import make_story_video, pan, scene, write_video
-from thumbnails import CatalogueRun, extract_catalogue
+from thumbnails import CatalogueRun, RayUnavailable, extract_catalogue
 from thumbnails.cli import main
 
 THUMBNAILS = Path(sys.executable).parent / "thumbnails"
@@ -98,6 +98,15 @@ def test_with_a_log_the_log_is_the_store(
     assert "skipped" not in capsys.readouterr().out
 
 
+def test_without_ray_installed_ray_is_one_clear_error(
+    videos: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    with pytest.raises(RayUnavailable, match=r"pip install 'thumbnail-bandit\[ray\]'"):
+        extract_catalogue(videos[:1], CatalogueRun(out=tmp_path / "out", ray="local"))
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow
 def test_ray_gives_what_one_process_gives(videos: list[Path], tmp_path: Path) -> None:
     """A local Ray cluster (2 CPUs here) on a handful of videos, one of them broken: the same
@@ -150,7 +159,7 @@ def test_a_ray_worker_killed_mid_run(tmp_path: Path) -> None:
             ["ps", "-eo", "pid,args"], capture_output=True, text=True
         ).stdout.splitlines():
             pid, _, command = line.strip().partition(" ")
-            if command.startswith("ray::extract_job"):
+            if command.startswith("ray::extract_video_task"):
                 os.kill(int(pid), signal.SIGKILL)
                 killed = int(pid)
                 break

@@ -53,6 +53,17 @@ def work_key(fingerprint: str, settings: dict[str, object]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _plain_folder(name: object) -> bool:
+    """One visible folder name, as `thumbnails.output.output_name` makes: an index entry can
+    never lead outside ``--out`` (an edited or crafted index is data, not a path)."""
+    return (
+        isinstance(name, str)
+        and 0 < len(name) <= 255
+        and not name.startswith(".")
+        and not any(c in name for c in "/\\\0")
+    )
+
+
 class DoneIndex:
     """``OUT/.thumbnails-done.json``: key -> the folder that holds that result. Written by the
     driver alone, atomically; an unreadable index counts as empty (work is redone, not lost)."""
@@ -62,7 +73,7 @@ class DoneIndex:
         try:
             raw = json.loads(self.path.read_text())
             self._done: dict[str, str] = {
-                k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)
+                k: v for k, v in raw.items() if isinstance(k, str) and _plain_folder(v)
             }
         except (OSError, ValueError, AttributeError):
             self._done = {}

@@ -4,6 +4,7 @@ with the driver the only writer, and survives a worker killed mid-run."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -74,6 +75,20 @@ def test_an_unreadable_index_only_costs_a_recompute(videos: list[Path], tmp_path
     (run.out / ".thumbnails-done.json").write_text("{not json")
     assert _outcomes(extract_catalogue(videos[:1], run)) == ["done"]
     assert _outcomes(extract_catalogue(videos[:1], run)) == ["skipped"]
+
+
+def test_a_crafted_index_cannot_point_outside_out(videos: list[Path], tmp_path: Path) -> None:
+    run = CatalogueRun(out=tmp_path / "out", top_k=3)
+    extract_catalogue(videos[:1], run)
+    index = run.out / ".thumbnails-done.json"
+    [key] = json.loads(index.read_text())
+    outside = tmp_path / "elsewhere"
+    (outside / "first").mkdir(parents=True)
+    (outside / "first" / "manifest.json").write_text('{"video": "planted", "candidates": []}')
+    for planted in ["../elsewhere/first", "/etc", "..", ".hidden", "a\\..\\b"]:
+        index.write_text(json.dumps({key: planted}))
+        [result] = extract_catalogue(videos[:1], run)
+        assert not result.get("skipped") and Path(str(result["output"])).parent == run.out
 
 
 def test_with_a_log_the_log_is_the_store(

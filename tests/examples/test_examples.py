@@ -95,3 +95,35 @@ def test_the_demo_runs_again_on_the_same_log(log_url: str, tmp_path: Path) -> No
         again = [a.id for a in log.artworks("bigbuckbunny", active_only=False)]
         assert again == artworks  # the same frames, not registered twice
         assert all("second" in a.image_path for a in log.artworks("bigbuckbunny"))
+
+
+def test_the_readme_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """The README's shell block for the decision service, run by bash as written (on its own
+    port, against a log shaped like the demo's): key, serve, rank, reward, decision."""
+    import shutil
+    import socket
+
+    from storage import NewArtwork, open_log
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## The decision service", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / ".venv").symlink_to(Path(sys.prefix))  # `.venv/bin/...` as in a clone
+    (tmp_path / "demo-output").mkdir()
+    with open_log(tmp_path / "demo-output" / "log.sqlite", create=True) as log:
+        for title in ("bigbuckbunny", "deep-field"):
+            log.register(title, [NewArtwork(f"/art/{title}/{i}.jpg") for i in range(3)])
+    assert shutil.which("curl"), "the walkthrough uses curl"
+    script = "trap 'kill $(jobs -p) 2>/dev/null' EXIT\nset -e\n" + block.replace("8080", str(port))
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert '"event_id":"home-row-1-0"' in out and '"event_id":"home-row-1-1"' in out
+    assert '{"event_id":"home-row-1-0","value":1.0,"late":false,"duplicate":false}' in out
+    assert re.search(r'"reward": \{\s*"value": 1\.0,\s*"late": false\s*\}', out), out
+    assert (tmp_path / "tv-app.key").read_text().startswith("tbk_")

@@ -1,6 +1,7 @@
-"""How well the default policy learns, beside the project's other policies and the peers
-(MABWiser LinUCB, MABWiser Thompson sampling per segment, raw Vowpal Wabbit), on every
-scenario of `bandit.simulate.SCENARIOS`, with the same seeds and the same batches.
+"""How well the default policy learns, beside the project's other policies, a candidate default
+under evaluation (``candidates.py``) and the peers (MABWiser LinUCB, MABWiser Thompson sampling
+per segment, raw Vowpal Wabbit), on every scenario of `bandit.simulate.SCENARIOS`, with the
+same seeds and the same batches.
 
 Target (issue 14): on every scenario, the default's mean share of the oracle is within 0.01
 of the best peer's mean, or better.
@@ -25,6 +26,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import candidates
 import peers
 from report import emit
 
@@ -41,6 +43,8 @@ PROJECT: dict[str, Callable[[], Agent]] = {
         lambda: VWPolicy(exploration="squarecb", gamma_scale=50.0, interactions=("ua",))
     ),
     "thompson": lambda: PolicyAgent(ThompsonPolicy),
+    # Not the product: a candidate default under evaluation (benchmarks/candidates.py).
+    "candidate_segment_selector": candidates.SegmentSelector,
 }
 PEERS: dict[str, Callable[[], Agent]] = {
     "mabwiser_linucb": peers.MabwiserLinUCB,

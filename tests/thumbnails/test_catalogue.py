@@ -91,6 +91,23 @@ def test_a_crafted_index_cannot_point_outside_out(videos: list[Path], tmp_path: 
         assert not result.get("skipped") and Path(str(result["output"])).parent == run.out
 
 
+def test_a_crafted_log_row_cannot_point_outside_out(
+    videos: list[Path], tmp_path: Path, log_url: str
+) -> None:
+    from sqlalchemy import text
+
+    out = tmp_path / "out"
+    planted = tmp_path / "elsewhere" / "first"
+    planted.mkdir(parents=True)
+    (planted / "manifest.json").write_text('{"video": "planted", "candidates": []}')
+    with open_log(log_url, create=True) as log:
+        assert extract_catalogue(videos[:1], CatalogueRun(out=out, top_k=3), log)
+        with log.engine.begin() as conn:
+            conn.execute(text("UPDATE extractions SET output = :o"), {"o": str(planted)})
+        [result] = extract_catalogue(videos[:1], CatalogueRun(out=out, top_k=3), log)
+    assert not result.get("skipped") and Path(str(result["output"])).parent == out
+
+
 def test_with_a_log_the_log_is_the_store(
     videos: list[Path], tmp_path: Path, log_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

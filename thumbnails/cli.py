@@ -11,22 +11,23 @@ import hashlib
 import json
 import multiprocessing
 import os
-import queue
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
+from thumbnails.chunks import CHUNK_S, Range, SpanMerger, plan_pieces
 from thumbnails.errors import RayUnavailable, ThumbnailsError
 from thumbnails.inputs import expand_inputs
+from thumbnails.keyframes import analyse_keyframes
 from thumbnails.memo import DoneIndex, sampled_fingerprint, work_key
 from thumbnails.output import EncodedOutput, encode_output, output_name, write_encoded
-from thumbnails.pipeline import analyse_video
+from thumbnails.pipeline import Span, analyse_span, analyse_video
 
 if TYPE_CHECKING:
     from storage import Log
@@ -40,6 +41,17 @@ class Job:
     top_k: int
     out: Path
     frame_step: int | None = None
+    fast: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit of work for a worker: a whole video, or one piece of a long film."""
+
+    job: Job
+    piece: Range | None = None
+    """None: the whole video, ranked and encoded by the worker. A range: that piece's frames,
+    judged but not ranked (`thumbnails.chunks`); the driver merges the pieces."""
 
 
 def register_manifest(log: Log, manifest: dict[str, Any], key: str | None = None) -> None:
@@ -80,6 +92,11 @@ class CatalogueRun:
     """Videos extracted at once in local worker processes (ignored with ``ray``)."""
     ray: str | None = None
     """``"local"`` for a local Ray cluster, or a cluster address; None: no Ray."""
+    chunk_s: float = CHUNK_S
+    """With several workers or Ray, a film at least twice this long is split into pieces of
+    about this many seconds, analysed in parallel (`thumbnails.chunks`); 0: never split."""
+    fast: bool = False
+    """Keyframes only, then full frames around the picks (`thumbnails.keyframes`)."""
     force: bool = False
     """Extract again videos already done with the same content and settings."""
     progress: bool = False
@@ -101,12 +118,31 @@ def extract_job(
             progress(job.index, frames, total)
 
     try:
-        result = analyse_video(job.video, job.top_k, progress=report, frame_step=job.frame_step)
+        if job.fast:
+            result = analyse_keyframes(job.video, job.top_k, frame_step=job.frame_step)
+        else:
+            result = analyse_video(job.video, job.top_k, progress=report, frame_step=job.frame_step)
         return encode_output(result)
-    except ThumbnailsError as exc:
-        return {"video": str(job.video), "error": _reason(exc, job.video)}
     except Exception as exc:  # a bug must not cost the other videos their run
-        return {"video": str(job.video), "error": f"internal error: {type(exc).__name__}: {exc}"}
+        return _failure(job, exc)
+
+
+def run_task(task: Task) -> EncodedOutput | Span | Failure:
+    """A worker's or a Ray task's share of the work. Never raises."""
+    if task.piece is None:
+        return extract_job(task.job)
+    job, (start, stop) = task.job, task.piece
+    try:
+        return analyse_span(job.video, job.top_k, start=start, stop=stop, frame_step=job.frame_step)
+    except Exception as exc:
+        return _failure(job, exc)
+
+
+def _failure(job: Job, exc: Exception) -> Failure:
+    if isinstance(exc, ThumbnailsError):
+        return {"video": str(job.video), "error": _reason(exc, job.video)}
+    # A bug must not cost the other videos their run; it still says what it was.
+    return {"video": str(job.video), "error": f"internal error: {type(exc).__name__}: {exc}"}
 
 
 def finish_job(job: Job, extracted: EncodedOutput | Failure) -> dict[str, Any]:
@@ -134,9 +170,6 @@ def _reason(exc: Exception, video: Path) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
-_PROGRESS: Any = None
-
-
 def single_threaded_opencv() -> None:
     """For a process that is one of several extracting at once: OpenCV's own threads would
     only contend with the other processes' (measured here on 2 cores, 4 titles: two such
@@ -144,19 +177,6 @@ def single_threaded_opencv() -> None:
     import cv2
 
     cv2.setNumThreads(1)
-
-
-def _init_worker(progress_queue: Any) -> None:
-    global _PROGRESS
-    _PROGRESS = progress_queue
-    single_threaded_opencv()
-
-
-def _run_in_worker(job: Job) -> EncodedOutput | Failure:
-    def forward(index: int, frames: int, total: int) -> None:
-        _PROGRESS.put((index, frames, total))
-
-    return extract_job(job, forward if _PROGRESS is not None else None)
 
 
 class _Bars:
@@ -237,6 +257,20 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="extract again videos already done with these settings"
     )
     extract.add_argument(
+        "--fast",
+        action="store_true",
+        help="a first pass: find shots and pick frames from keyframes only, then decode full"
+        " frames only around the picks (several times faster; shots at keyframe precision)",
+    )
+    extract.add_argument(
+        "--chunk-seconds",
+        type=float,
+        default=CHUNK_S,
+        metavar="S",
+        help=f"with --workers or --ray, split films at least 2*S long into pieces of about S"
+        f" seconds, analysed in parallel (default {CHUNK_S:g}; 0: never split)",
+    )
+    extract.add_argument(
         "--frame-step",
         type=int,
         metavar="N",
@@ -263,6 +297,8 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.error("--workers must be at least 1")
     if args.frame_step is not None and args.frame_step < 1:
         parser.error("--frame-step must be at least 1")
+    if not args.chunk_seconds >= 0:  # also refuses nan
+        parser.error("--chunk-seconds must be 0 (never split) or more")
     if args.ray is not None and args.workers > 1:
         parser.error("--ray schedules the videos itself; leave out --workers")
     videos, input_errors = expand_inputs(args.videos)
@@ -301,7 +337,7 @@ def extract_catalogue(
         while name in names:
             name, suffix = f"{output_name(video)}-{suffix}", suffix + 1
         names.add(name)
-        jobs.append(Job(index, video, name, run.top_k, run.out, run.frame_step))
+        jobs.append(Job(index, video, name, run.top_k, run.out, run.frame_step, run.fast))
     done = _DoneWork(run, log)
     todo, outcomes = [], {}
     for job in jobs:
@@ -310,12 +346,26 @@ def extract_catalogue(
             todo.append(job)
         else:
             outcomes[job.index] = outcome
-    if run.ray is not None:
-        address = None if run.ray == "local" else run.ray
-        outcomes.update(_run_ray(todo, address, run.progress, skipped=len(jobs) - len(todo)))
+    parallel = _Catalogue(todo, run.chunk_s if run.ray or run.workers > 1 else 0)
+    if run.ray is None and (run.workers == 1 or len(parallel.tasks) <= 1):
+        bars = _Bars(todo, enabled=run.progress)
+        for job in todo:  # one process: a bar per video, frame by frame
+            outcomes[job.index] = run_job(job, bars.update)
+            bars.close(job.index)
     else:
-        finished = _run_all(todo, run.workers, _Bars(todo, enabled=run.progress))
-        outcomes.update((job.index, result) for job, result in zip(todo, finished, strict=True))
+        bar = _CatalogueBar(len(todo), len(jobs) - len(todo), enabled=run.progress)
+        parallel.on_result = bar.done
+        try:
+            if run.ray is not None:
+                from thumbnails.ray_runner import run_on_ray
+
+                address = None if run.ray == "local" else run.ray
+                run_on_ray(parallel.tasks, address, parallel.take)
+            else:
+                _run_in_processes(parallel.tasks, run.workers, parallel.take)
+        finally:
+            bar.close()
+        outcomes.update(parallel.results)
     results = []
     for job in jobs:
         result = outcomes[job.index]
@@ -337,6 +387,8 @@ def _extract_all(
         frame_step=args.frame_step,
         workers=args.workers,
         ray=args.ray,
+        chunk_s=args.chunk_seconds,
+        fast=args.fast,
         force=args.force,
         progress=not args.quiet and sys.stderr.isatty(),
     )
@@ -379,7 +431,13 @@ class _DoneWork:
         self.force = run.force
         self.log = log
         self.index = DoneIndex(run.out)
-        self.settings = {"top_k": run.top_k, "frame_step": run.frame_step, "version": _version()}
+        self.settings: dict[str, object] = {
+            "top_k": run.top_k,
+            "frame_step": run.frame_step,
+            "version": _version(),
+        }
+        if run.fast:  # only then: keys of full runs stay those of earlier versions
+            self.settings["fast"] = True
         self.keys: dict[int, str] = {}
 
     def skip(self, job: Job) -> dict[str, Any] | None:
@@ -417,68 +475,95 @@ class _DoneWork:
             self.index.record(key, Path(manifest["output"]).name)
 
 
-def _run_ray(
-    jobs: list[Job], address: str | None, show_bar: bool, skipped: int = 0
-) -> dict[int, dict[str, Any]]:
-    """One bar over the catalogue: videos done, failed and skipped, and frames a second."""
-    from thumbnails.ray_runner import run_on_ray
+class _Catalogue:
+    """The work of a parallel run as tasks, and the driver's side of their outcomes: each
+    video's folder is written once every task of it is in (its pieces merged first)."""
 
-    outcomes: dict[int, dict[str, Any]] = {}
-    bar = tqdm(total=len(jobs), unit="video", disable=not show_bar, file=sys.stderr)
-    frames, failed, started = 0, 0, time.monotonic()
-
-    def on_done(job: Job, extracted: EncodedOutput | Failure) -> None:
-        nonlocal frames, failed
-        result = finish_job(job, extracted)
-        outcomes[job.index] = result
-        failed += "error" in result
-        frames += int(result.get("frames_decoded", 0))
-        elapsed = max(time.monotonic() - started, 1e-9)
-        bar.set_postfix(
-            failed=failed, skipped=skipped, fps=f"{frames / elapsed:.0f}", refresh=False
-        )
-        bar.update(1)
-
-    try:
-        run_on_ray(jobs, address, on_done)
-    finally:
-        bar.close()
-    return outcomes
-
-
-def _run_all(jobs: list[Job], workers: int, bars: _Bars) -> list[dict[str, Any]]:
-    if workers == 1 or len(jobs) <= 1:
-        out = []
+    def __init__(self, jobs: Sequence[Job], chunk_s: float) -> None:
+        self.tasks: list[Task] = []
+        self.results: dict[int, dict[str, Any]] = {}
+        self._mergers: dict[int, SpanMerger] = {}
+        self.on_result: Callable[[dict[str, Any]], None] = lambda result: None
         for job in jobs:
-            out.append(run_job(job, bars.update))
-            bars.close(job.index)
-        return out
+            plan = [(0, None)] if job.fast else _plan(job, chunk_s)
+            if len(plan) == 1:
+                self.tasks.append(Task(job))
+                continue
+            self._mergers[job.index] = SpanMerger(plan, job.top_k)
+            self.tasks += [Task(job, piece) for piece in plan]
+
+    def take(self, task: Task, outcome: EncodedOutput | Span | Failure) -> None:
+        job = task.job
+        if job.index in self.results:
+            return  # a piece of a video that failed already
+        if isinstance(outcome, Span):
+            merger = self._mergers[job.index]
+            merger.add(outcome)
+            if not merger.complete:
+                return
+            del self._mergers[job.index]
+            try:
+                outcome = encode_output(merger.finish())
+            except Exception as exc:
+                outcome = _failure(job, exc)
+        self._mergers.pop(job.index, None)
+        result = finish_job(job, outcome)
+        self.results[job.index] = result
+        self.on_result(result)
+
+
+def _plan(job: Job, chunk_s: float) -> list[Range]:
+    try:
+        return plan_pieces(job.video, chunk_s)
+    except ThumbnailsError:
+        return [(0, None)]  # the whole-video task reports it, as a single process would
+
+
+class _CatalogueBar:
+    """One bar over the catalogue: videos done, failed and skipped, and frames a second."""
+
+    def __init__(self, total: int, skipped: int, enabled: bool) -> None:
+        self._bar = tqdm(total=total, unit="video", disable=not enabled, file=sys.stderr)
+        self._skipped = skipped
+        self._failed = 0
+        self._frames = 0
+        self._started = time.monotonic()
+
+    def done(self, result: dict[str, Any]) -> None:
+        self._failed += "error" in result
+        self._frames += int(result.get("frames_decoded", 0))
+        elapsed = max(time.monotonic() - self._started, 1e-9)
+        self._bar.set_postfix(
+            failed=self._failed,
+            skipped=self._skipped,
+            fps=f"{self._frames / elapsed:.0f}",
+            refresh=False,
+        )
+        self._bar.update(1)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _run_in_processes(
+    tasks: Sequence[Task],
+    workers: int,
+    on_done: Callable[[Task, EncodedOutput | Span | Failure], None],
+) -> None:
+    """Run the tasks in local worker processes; ``on_done`` runs here, in the driver."""
     context = multiprocessing.get_context("spawn")  # no fork: cv2 and tqdm hold threads
-    with context.Manager() as manager:
-        progress = manager.Queue()
-        with ProcessPoolExecutor(
-            min(workers, len(jobs)),
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(progress,),
-        ) as pool:
-            futures: dict[Future[EncodedOutput | Failure], Job] = {
-                pool.submit(_run_in_worker, job): job for job in jobs
-            }
-            pending = set(futures)
-            finished: dict[int, dict[str, Any]] = {}
-            while pending:
-                with contextlib.suppress(queue.Empty):
-                    bars.update(*progress.get(timeout=0.1))
-                for future in [f for f in pending if f.done()]:
-                    pending.discard(future)
-                    job = futures[future]
-                    bars.close(job.index)
-                    finished[job.index] = finish_job(job, _outcome(future, job))
-            return [finished[job.index] for job in jobs]
+    with ProcessPoolExecutor(
+        max(1, min(workers, len(tasks))), mp_context=context, initializer=single_threaded_opencv
+    ) as pool:
+        futures = {pool.submit(run_task, task): task for task in tasks}
+        for future in as_completed(futures):
+            task = futures[future]
+            on_done(task, _outcome(future, task.job))
 
 
-def _outcome(future: Future[EncodedOutput | Failure], job: Job) -> EncodedOutput | Failure:
+def _outcome(
+    future: Future[EncodedOutput | Span | Failure], job: Job
+) -> EncodedOutput | Span | Failure:
     """A worker's result; a worker that died (killed, out of memory) fails its video only."""
     try:
         return future.result()

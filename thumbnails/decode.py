@@ -110,7 +110,8 @@ class VideoStream:
             return max(0.0, ms / 1000.0)
         return index / fps
 
-    def _shrink(self, image: Image) -> Image:
+    def shrink(self, image: Image) -> Image:
+        """The analysis-size copy of a full frame of this video."""
         if image.shape[1] == self._small_size[0]:
             return image
         # INTER_NEAREST: ~10x cheaper than INTER_LINEAR at 720p (and ~60x than INTER_AREA); it
@@ -138,6 +139,36 @@ class VideoStream:
                 return
             self.frames_read += 1
             yield index, self._timestamp(index, fps), image
+
+    def seek(self, index: int) -> None:
+        """Go on from frame ``index``: OpenCV seeks to the keyframe before it and decodes up
+        to it, so indices and timestamps stay the stream's own. Call before `frames`."""
+        if index <= 0:
+            return
+        if not self._cap.set(cv2.CAP_PROP_POS_FRAMES, index):
+            raise VideoUnreadable(self.path, f"cannot seek to frame {index}")
+        self._first = None
+        self.frames_read = index
+
+    def read_at(self, index: int, count: int, step: int = 1) -> list[DecodedFrame]:
+        """Frames ``index`` to ``index + count - 1`` whose index is a multiple of ``step``,
+        decoded in this thread: for a few frames here and there (`thumbnails.keyframes`).
+        Indices and timestamps are those a pass over every frame gives."""
+        if not self._cap.set(cv2.CAP_PROP_POS_FRAMES, index):
+            raise VideoUnreadable(self.path, f"cannot seek to frame {index}")
+        self._first = None
+        fps = self.info.fps or 25.0
+        frames = []
+        for at in range(index, index + count):
+            if at % step:
+                if not self._cap.grab():
+                    break
+                continue
+            ok, image = self._cap.read()
+            if not ok or image is None:
+                break
+            frames.append(DecodedFrame(at, self._timestamp(at, fps), image, self.shrink(image)))
+        return frames
 
     def __iter__(self) -> Iterator[DecodedFrame]:
         return self.frames()
@@ -168,7 +199,7 @@ class VideoStream:
                     raise item
                 index, timestamp, image = item
                 # Shrinking here, not in the reader, leaves the reader nothing but decoding.
-                yield DecodedFrame(index, timestamp, image, self._shrink(image))
+                yield DecodedFrame(index, timestamp, image, self.shrink(image))
         finally:
             self._closed = True
             while reader.is_alive():  # unblock a producer waiting on a full queue

@@ -21,7 +21,7 @@ from thumbnails.features import describe
 from thumbnails.image import Image
 from thumbnails.letterbox import Box, active_box, scale_box
 from thumbnails.quality import QualityGate, Rejection
-from thumbnails.retention import Keeper
+from thumbnails.retention import Keeper, window_of
 from thumbnails.scoring import final_score, quick_score
 from thumbnails.select import Scored, select_diverse
 from thumbnails.shortlist import Shortlist, Shortlisted, shortlist_capacity
@@ -39,8 +39,11 @@ DISSOLVE_S = 0.5
 #: (OpenCV's grab(), no colour conversion), which is what keeps extraction near decode speed:
 #: see benchmarks/bench_extract.py. Cuts are still placed within ``step - 1`` frames.
 ANALYSIS_FPS = 12.0
-#: Each shot contributes at most its best frame per window of this many seconds.
+#: Each shot contributes at most its best frame per window of this many seconds of the video.
 WINDOW_S = 1.0
+#: A span of a film analysed on its own (`analyse_span`) starts decoding this long before its
+#: first frame, so cuts, flashes, fades and dissolves at its edge are judged as in one pass.
+WARMUP_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +97,24 @@ class _Held:
 class _Pass:
     """The state of one streaming pass over a video."""
 
-    def __init__(self, top_k: int, gate: QualityGate, step: int, info: VideoInfo) -> None:
+    def __init__(
+        self,
+        top_k: int,
+        gate: QualityGate,
+        step: int,
+        info: VideoInfo,
+        *,
+        owned_from: int = 0,
+        hold_edges: bool = False,
+    ) -> None:
         self.gate = gate
+        self.owned_from = owned_from
+        """Frames before this one only warm the detectors up: another span judges them."""
+        self.hold_edges = hold_edges
+        """Keep the first and last windows' best frames out of the shortlist (`head`, `tail`):
+        those windows may go on in the neighbouring spans, and the merge picks their best."""
+        self.head: Shortlisted | None = None
+        self._flushed = False
         self.step = step
         self.shots = ShotDetector()
         self.fades = FadeTracker()
@@ -108,8 +127,6 @@ class _Pass:
         self.rejected: Counter[str] = Counter()
         self.keeper = Keeper(WINDOW_S)
         self.held: deque[_Held] = deque()
-        self._shot = -1
-        self._shot_start_s = 0.0
         self._window: tuple[int, int] | None = None
         self._best: Shortlisted | None = None
 
@@ -142,9 +159,11 @@ class _Pass:
     def judge(self, held: _Held) -> None:
         stats = held.stats
         index = stats.index
+        if index < self.owned_from:
+            self.fades.forget_before(index)
+            self.dissolves.forget_before(index)
+            return
         shot = self.shots.shot_of(index)
-        if shot != self._shot:
-            self._shot, self._shot_start_s = shot, stats.timestamp_s
         reason = held.gate
         if reason is None:
             if index in self.shots.flashes:
@@ -158,7 +177,7 @@ class _Pass:
         if reason is not None:
             self.rejected[reason.value] += 1
             return
-        window = (shot, int((stats.timestamp_s - self._shot_start_s) // WINDOW_S))
+        window = window_of(shot, stats.timestamp_s, WINDOW_S)
         quick = held.quick
         if window != self._window:
             self.flush()
@@ -175,9 +194,125 @@ class _Pass:
             )
 
     def flush(self) -> None:
-        if self._best is not None:
+        """The window ``_window`` is over: shortlist its best frame."""
+        if self._window is None:
+            return
+        if self.hold_edges and not self._flushed:
+            self.head = self._best
+        elif self._best is not None:
             self.shortlist.add(self._best)
-            self._best = None
+        self._best = None
+        self._flushed = True
+
+    def take_tail(self) -> Shortlisted | None:
+        """The last window's best, not flushed: with `hold_edges`, the merge's to place."""
+        tail, self._best = self._best, None
+        return tail
+
+
+@dataclass(slots=True)
+class Span:
+    """What one stretch of a video yielded before ranking: the result of `analyse_span`.
+
+    A whole video is one span. A long film may be several, analysed in parallel and joined by
+    `thumbnails.chunks.merge_spans`."""
+
+    info: VideoInfo
+    frame_step: int
+    start: int
+    """The first frame this span owns."""
+    stop: int | None
+    """The first frame it does not own; None: to the end of the stream."""
+    cuts: list[int]
+    """Shot starts found among the owned frames (frame 0 is always one and is not listed)."""
+    shortlist: list[Shortlisted]
+    head: Shortlisted | None
+    """The best frame of the first window, held out of `shortlist` (spans of a split film
+    only): the window may have begun in the span before."""
+    tail: Shortlisted | None
+    """Likewise for the last window, which may go on in the next span."""
+    rejected: Counter[str]
+    frames_read: int
+    """Frames decoded up to where the span stopped: the frame count, for the last span."""
+    last_index: int
+    """The last analysed frame the span owns; -1 if it owns none."""
+    last_timestamp_s: float
+    reached_end: bool
+    """The stream ended inside this span."""
+
+
+def analyse_span(
+    path: str | Path,
+    top_k: int = 8,
+    *,
+    start: int = 0,
+    stop: int | None = None,
+    gate: QualityGate | None = None,
+    frame_step: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Span:
+    """Decode and judge frames ``[start, stop)`` of a video; rank nothing.
+
+    A span that starts after frame 0 begins decoding `WARMUP_S` earlier and one that stops
+    early decodes on until its last frames are judged, so the detectors see what a single pass
+    would. Frames outside the range only inform; they are neither kept nor counted.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    if frame_step is not None and frame_step < 1:
+        raise ValueError(f"frame_step must be at least 1, got {frame_step}")
+    analyser = FrameAnalyser()
+    split = start > 0 or stop is not None
+    last: FrameStats | None = None
+    owned: FrameStats | None = None
+    reached_end = True
+    with VideoStream(path) as video:
+        info = video.info
+        step = frame_step or auto_frame_step(info.fps)
+        run = _Pass(top_k, gate or QualityGate(), step, info, owned_from=start, hold_edges=split)
+        if start > 0:
+            warmup = max(2 * run.lookahead, round(WARMUP_S * (info.fps or 25.0)))
+            video.seek(max(0, start - warmup))
+        last_owned = stop - 1 if stop is not None else None
+        for frame in video.frames(step):
+            stats = analyser(frame)
+            run.take(frame, stats)
+            del frame  # the picture lives on only if the keeper kept it
+            ready = min(run.shots.settled, stats.index - run.lookahead)
+            run.judge_until(ready if last_owned is None else min(ready, last_owned))
+            if progress is not None and stats.index // 25 != (last.index // 25 if last else -1):
+                progress(stats.index + 1, info.frame_count)
+            last = stats
+            if stats.index >= start and (last_owned is None or stats.index <= last_owned):
+                owned = stats
+            if last_owned is not None and ready >= last_owned:
+                reached_end = False
+                break
+        frames_read = video.frames_read
+    if reached_end and last is not None:
+        run.shots.finish(last.index)
+        run.judge_until(last.index if last_owned is None else min(last.index, last_owned))
+    tail = run.take_tail() if split else None
+    if not split:
+        run.flush()
+    if progress is not None:
+        progress(frames_read, info.frame_count)
+    end = stop if stop is not None else frames_read
+    return Span(
+        info=info,
+        frame_step=step,
+        start=start,
+        stop=stop,
+        cuts=[b for b in run.shots.boundaries if b > 0 and start <= b < end],
+        shortlist=run.shortlist.entries,
+        head=run.head,
+        tail=tail,
+        rejected=run.rejected,
+        frames_read=frames_read,
+        last_index=owned.index if owned is not None else -1,
+        last_timestamp_s=owned.timestamp_s if owned is not None else 0.0,
+        reached_end=reached_end,
+    )
 
 
 def analyse_video(
@@ -188,7 +323,7 @@ def analyse_video(
     progress: Callable[[int, int], None] | None = None,
     frame_step: int | None = None,
 ) -> Extraction:
-    """Run the whole pipeline on one video.
+    """Run the whole pipeline on one video, in one pass.
 
     Args:
         path: the video file.
@@ -203,54 +338,58 @@ def analyse_video(
         VideoUnreadable: missing, empty, not a video, no video stream.
         NoUsableFrames: every frame failed the quality gate.
     """
-    if top_k < 1:
-        raise ValueError(f"top_k must be at least 1, got {top_k}")
-    if frame_step is not None and frame_step < 1:
-        raise ValueError(f"frame_step must be at least 1, got {frame_step}")
-    analyser = FrameAnalyser()
-    last: FrameStats | None = None
-    with VideoStream(path) as video:
-        step = frame_step or auto_frame_step(video.info.fps)
-        run = _Pass(top_k, gate or QualityGate(), step, video.info)
-        # Load the face cascade while the first frames decode; it is needed only at the end.
-        threading.Thread(target=face_detector, daemon=True).start()
-        for frame in video.frames(step):
-            stats = analyser(frame)
-            run.take(frame, stats)
-            del frame  # the picture lives on only if the keeper kept it
-            run.judge_until(min(run.shots.settled, stats.index - run.lookahead))
-            if progress is not None and stats.index // 25 != (last.index // 25 if last else -1):
-                progress(stats.index + 1, video.info.frame_count)
-            last = stats
-        info = video.info
-        decoded = video.frames_read
-    assert last is not None  # VideoStream guarantees a first frame
-    run.shots.finish(last.index)
-    run.judge_until(last.index)
-    run.flush()
-    if progress is not None:
-        progress(decoded, info.frame_count)
-    duration = last.timestamp_s + (1.0 / info.fps if info.fps else 0.0)
+    # Load the face cascade while the first frames decode; it is needed only at the end.
+    threading.Thread(target=face_detector, daemon=True).start()
+    span = analyse_span(path, top_k, gate=gate, progress=progress, frame_step=frame_step)
+    shortlist = Shortlist(len(span.shortlist))
+    shortlist.entries = span.shortlist
+    return finish_extraction(
+        span.info,
+        span.frame_step,
+        shortlist,
+        [0, *span.cuts],
+        span.rejected,
+        decoded=span.frames_read,
+        last_timestamp_s=span.last_timestamp_s,
+        top_k=top_k,
+    )
+
+
+def finish_extraction(
+    info: VideoInfo,
+    frame_step: int,
+    shortlist: Shortlist,
+    boundaries: list[int],
+    rejected: Counter[str],
+    *,
+    decoded: int,
+    last_timestamp_s: float,
+    top_k: int,
+) -> Extraction:
+    """Rank the shortlist of a whole video (one span, or the merge of several) and say what a
+    user should know about the run."""
+    duration = last_timestamp_s + (1.0 / info.fps if info.fps else 0.0)
     notes = []
     if info.frame_count and decoded < info.frame_count - 1:
         notes.append(f"stream ended at frame {decoded} of {info.frame_count} (truncated?)")
-    candidates, crops = _rank(run.shortlist, info, top_k)
+    candidates, crops = _rank(shortlist, info, top_k)
     if not candidates:
-        reasons = ", ".join(f"{n} {why}" for why, n in run.rejected.most_common())
+        reasons = ", ".join(f"{n} {why}" for why, n in rejected.most_common())
         raise NoUsableFrames(
             info.path, f"no usable frames: all {decoded} frames were rejected ({reasons})"
         )
     if len(candidates) < top_k:
         notes.append(f"only {len(candidates)} usable candidates (asked for {top_k})")
+    ends = [*boundaries[1:], decoded]
     return Extraction(
         info=info,
+        frame_step=frame_step,
         frames_decoded=decoded,
-        frame_step=step,
         duration_s=duration,
-        shots=run.shots.shots(decoded),
+        shots=list(zip(boundaries, ends, strict=True)),
         candidates=candidates,
         crops=crops,
-        rejected=dict(run.rejected),
+        rejected=dict(rejected),
         notes=notes,
         face_backend=face_detector().backend,
     )

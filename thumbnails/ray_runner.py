@@ -1,7 +1,9 @@
-"""Extraction on a Ray cluster: one task per video, results back to the driver.
+"""Extraction on a Ray cluster: one task per video or per piece of a long film, results back
+to the driver.
 
-Tasks return values and write nothing shared: each returns its video's encoded output (or a
-one-line failure), and the driver alone writes ``--out`` and the log. A task whose worker
+Tasks return values and write nothing shared: each returns its video's encoded output, or a
+piece's judged frames (`thumbnails.chunks`), or a one-line failure; the driver alone merges
+pieces and writes ``--out`` and the log. A task whose worker
 dies is retried once by Ray, then fails that video only. Every node must read the videos at
 the same paths (a shared file system), since the driver sends paths, not films.
 
@@ -19,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from thumbnails.errors import RayUnavailable
 
 if TYPE_CHECKING:
-    from thumbnails.cli import Failure, Job
+    from thumbnails.cli import Failure, Task
     from thumbnails.output import EncodedOutput
+    from thumbnails.pipeline import Span
 
 #: Retries after a worker process dies (a killed or crashed task); then the video fails.
 TASK_RETRIES = 1
@@ -55,12 +58,13 @@ def connect(address: str | None, num_cpus: int | None = None) -> Any:
     return ray
 
 
-def extract_video_task(job: Job) -> EncodedOutput | Failure:
-    """One Ray task: one video, with OpenCV on one thread (the cluster runs many at once)."""
-    from thumbnails.cli import extract_job, single_threaded_opencv
+def extract_video_task(task: Task) -> EncodedOutput | Span | Failure:
+    """One Ray task: a video or a piece, with OpenCV on one thread (the cluster runs many at
+    once)."""
+    from thumbnails.cli import run_task, single_threaded_opencv
 
     single_threaded_opencv()
-    return extract_job(job)
+    return run_task(task)
 
 
 def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
@@ -81,22 +85,23 @@ def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
 
 
 def run_on_ray(
-    jobs: Sequence[Job],
+    tasks: Sequence[Task],
     address: str | None,
-    on_done: Callable[[Job, EncodedOutput | Failure], None],
+    on_done: Callable[[Task, EncodedOutput | Span | Failure], None],
 ) -> None:
-    """Run every job as a Ray task; call ``on_done`` in the driver as each one finishes."""
+    """Run every task on the cluster; call ``on_done`` in the driver as each one finishes."""
     ray = connect(address)
-    task = ray.remote(max_retries=TASK_RETRIES)(extract_video_task)
-    refs = {task.remote(job): job for job in jobs}
+    remote = ray.remote(max_retries=TASK_RETRIES)(extract_video_task)
+    refs = {remote.remote(task): task for task in tasks}
     pending = list(refs)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
         for ref in done:
-            job = refs[ref]
+            task = refs[ref]
+            outcome: EncodedOutput | Span | Failure
             try:
                 outcome = ray.get(ref)
             except ray.exceptions.RayError as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                outcome = {"video": str(job.video), "error": f"the Ray task failed: {first}"}
-            on_done(job, outcome)
+                outcome = {"video": str(task.job.video), "error": f"the Ray task failed: {first}"}
+            on_done(task, outcome)

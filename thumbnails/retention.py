@@ -20,20 +20,23 @@ from dataclasses import dataclass, field
 KEEP_PER_WINDOW = 3
 
 
+def window_of(shot: int, timestamp_s: float, window_s: float) -> tuple[int, int]:
+    """A window is a shot's share of one stretch of ``window_s`` seconds of the video's own
+    clock. The clock is the stream's, not the shot's: a piece of a long film analysed on its
+    own then cuts its windows where the whole film would (`thumbnails.chunks`)."""
+    return shot, int(timestamp_s // window_s)
+
+
 @dataclass
 class Keeper:
     """Tracks the best few frames of each recent provisional window.
 
-    A provisional window is a stretch of ``window_s`` seconds counted from the latest possible
-    shot start (a cut the shot detector has seen but not yet confirmed counts as one), so it
-    never spans a real cut.
+    A provisional window is a window (`window_of`) of the latest possible shot start (a cut the
+    shot detector has seen but not yet confirmed counts as one), so it never spans a real cut.
     """
 
     window_s: float
     per_window: int = KEEP_PER_WINDOW
-    _starts: dict[int, float] = field(default_factory=dict)
-    """When each recent shot start began: a cut that proves a flash hands the window back to
-    the shot before it, which keeps its own clock."""
     _kept: dict[tuple[int, int], list[tuple[float, int]]] = field(default_factory=dict)
     """Per recent window, a min-heap of ``(quick score, frame index)`` of the frames kept."""
 
@@ -43,12 +46,7 @@ class Keeper:
         """Whether frame ``index`` keeps its picture, and which earlier frame, if any, gives
         its picture up. ``quick`` is None for a frame the quality gate rejects.
         ``shot_start`` is the latest shot start the detector knows of, confirmed or not."""
-        if shot_start not in self._starts:
-            self._starts[shot_start] = timestamp_s
-            if len(self._starts) > 4:  # a flash reverts at most one start
-                del self._starts[min(self._starts)]
-        start_s = self._starts[shot_start]
-        window = (shot_start, int((timestamp_s - start_s) // self.window_s))
+        window = window_of(shot_start, timestamp_s, self.window_s)
         if window not in self._kept:
             self._kept[window] = []
             if len(self._kept) > 4:  # frames come in order: old windows get no more offers

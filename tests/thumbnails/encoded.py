@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from tests.thumbnails.synthetic import Image
+from tests.thumbnails.synthetic import Image, scene
 
 #: Millisecond timestamps: any presentation time can be expressed.
 TIME_BASE = Fraction(1, 1000)
@@ -50,5 +50,46 @@ def write_h264(
             frame = av.VideoFrame.from_ndarray(stored, format="bgr24")
             frame.pts, frame.time_base = pts, TIME_BASE
             container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def film_shots(seconds: float, fps: int = 25, seed: int = 0) -> list[tuple[int, int]]:
+    """Ground truth for `write_film`: ``[start, end)`` frames of shots 1.5 to 9 s long, with a
+    few short ones, as an edited film has."""
+    rng = np.random.default_rng(seed)
+    shots, start, total = [], 0, round(seconds * fps)
+    while start < total:
+        length = round(fps * (rng.uniform(0.6, 1.5) if rng.random() < 0.15 else rng.uniform(2, 9)))
+        end = min(total, start + max(1, length))
+        shots.append((start, end))
+        start = end
+    return shots
+
+
+def write_film(
+    path: Path,
+    shots: Sequence[tuple[int, int]],
+    *,
+    width: int = 1280,
+    height: int = 720,
+    fps: int = 25,
+    keyframe_s: float = 3.0,
+    seed: int = 0,
+) -> Path:
+    """An H.264 film of panning shots, encoded as a broadcaster would: a keyframe at least every
+    ``keyframe_s`` seconds and at scene cuts (x264's default). Frames are made as they are
+    written, so a long film never sits in memory."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = round(keyframe_s * fps)
+        stream.codec_context.options = {"preset": "veryfast"}
+        for number, (start, end) in enumerate(shots):
+            canvas = scene(seed * 1000 + number, width + (end - start) // 2 + 1, height)
+            for i in range(end - start):
+                image = np.ascontiguousarray(canvas[:, i // 2 : i // 2 + width])
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")))
         container.mux(stream.encode(None))
     return path

@@ -93,13 +93,18 @@ def test_keeper_holds_the_best_few_of_each_window() -> None:
     assert keeper.offer(30, 1.2, 30, 0.05) == (True, None)
 
 
-def test_keeper_gives_a_shot_back_its_clock_after_a_false_cut() -> None:
+def test_keeper_windows_follow_the_video_clock_back_after_a_false_cut() -> None:
     keeper = Keeper(window_s=1.0, per_window=1)
     keeper.offer(0, 0.0, 0, 0.5)
     keeper.offer(20, 0.8, 20, 0.5)  # a possible cut that turns out to be a flash
-    # Back in shot 0 at 0.9 s: still its first window, where 0.5 is already kept.
+    # Back in shot 0 at 0.9 s: still the video's first second, where 0.5 is already kept.
     assert keeper.offer(22, 0.9, 0, 0.4) == (False, None)
     assert keeper.offer(23, 0.95, 0, 0.6) == (True, 0)
+    # Windows are seconds of the video, not of the shot: a shot starting at 1.5 s shares
+    # its first window with nobody, and its second starts at 2.0 s.
+    assert keeper.offer(40, 1.5, 40, 0.5) == (True, None)
+    assert keeper.offer(45, 1.9, 40, 0.4) == (False, None)
+    assert keeper.offer(50, 2.0, 40, 0.1) == (True, None)
 
 
 def test_shortlist_capacity_shrinks_for_large_frames_but_keeps_room_for_top_k() -> None:

@@ -123,17 +123,23 @@ class _KeyframeScan:
                 stream.codec_context.skip_frame = "NONKEY"
                 base = stream.time_base
                 start = stream.start_time or 0
-                fps = self.info.fps or float(stream.average_rate or 25)
+                # A frame's index is its place in presentation order, as the full pass counts
+                # frames (a variable frame rate makes time * fps wrong): the number of packets
+                # shown before it. Packets come nearly in that order, so the list stays sorted
+                # cheaply.
+                shown: list[int] = []
                 for packet in container.demux(stream):
                     if packet.size:
                         self.packets += 1
+                        if packet.pts is not None:
+                            bisect.insort(shown, packet.pts)
                     for frame in packet.decode():
                         if frame.pts is None or base is None:
                             continue
-                        seconds = float((frame.pts - start) * base)
-                        index = round(seconds * fps)
+                        index = bisect.bisect_left(shown, frame.pts)
                         self.pts_of[index] = frame.pts
-                        self._take(index, max(0.0, seconds), self.picture(frame))
+                        seconds = max(0.0, float((frame.pts - start) * base))
+                        self._take(index, seconds, self.picture(frame))
         except (av.error.FFmpegError, IndexError) as exc:
             raise VideoUnreadable(path, f"cannot read its keyframes: {exc}") from exc
         last = self._last
@@ -223,18 +229,20 @@ def _frames_after(
     stop = max(start + 1, min(start + round(REFINE_S * fps), shot_end - step))
     base = stream.time_base
     origin = stream.start_time or 0
-    container.seek(scan.pts_of[start], stream=stream, backward=True)
+    keyframe_pts = scan.pts_of[start]
+    container.seek(keyframe_pts, stream=stream, backward=True)
     frames = []
-    for frame in container.decode(stream):
-        if frame.pts is None or base is None:
+    index = start
+    for frame in container.decode(stream):  # in presentation order, from the keyframe on
+        if frame.pts is None or base is None or frame.pts < keyframe_pts:
             continue
-        seconds = float((frame.pts - origin) * base)
-        index = round(seconds * fps)
         if index >= stop:
             break
-        if index >= start and index % step == 0:
+        if index % step == 0:
             image = scan.picture(frame)
-            frames.append(DecodedFrame(index, max(0.0, seconds), image, scan.shrink(image)))
+            seconds = max(0.0, float((frame.pts - origin) * base))
+            frames.append(DecodedFrame(index, seconds, image, scan.shrink(image)))
+        index += 1
     return frames
 
 

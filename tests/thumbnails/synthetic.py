@@ -141,3 +141,33 @@ def _letterbox(frame: Image) -> Image:
 def make_clip(path: Path, n: int, make: Callable[[int], Image], fps: float = FPS) -> Path:
     write_video(path, (make(i) for i in range(n)), fps)
     return path
+
+
+def make_long_video(path: Path, shots: int = 12, shot_frames: int = 125) -> StoryVideo:
+    """A minute of 5 s panning shots to split into pieces, with the hard cases at places a
+    piece boundary may fall: shot 4 fades out to black, shot 7 holds a two-frame white flash,
+    and 20 black frames follow shot 9."""
+    black = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    segments, frames = [], []
+
+    def add(label: str, good: bool, stretch: list[Image]) -> None:
+        start = len(frames)
+        segments.append(Segment(label, start, start + len(stretch), good))
+        frames.extend(stretch)
+
+    for i in range(shots):
+        shot = pan(scene(100 + i), shot_frames)
+        if i == 4:
+            fade = [(x * (1 - (j + 1) / 25)).astype(np.uint8) for j, x in enumerate(shot[-25:])]
+            add(f"S{i}", True, shot[:-25])
+            add("fade", False, fade)
+        elif i == 7:
+            add(f"S{i}", True, shot[:60])
+            add("flash", False, [np.full_like(shot[0], 255)] * 2)
+            add(f"S{i}", True, shot[62:])
+        else:
+            add(f"S{i}", True, shot)
+        if i == 9:
+            add("black", False, [black] * 20)
+    write_video(path, frames)
+    return StoryVideo(path, segments, len(frames))

@@ -148,7 +148,8 @@ def make_long_video(path: Path, shots: int = 12, shot_frames: int = 125) -> Stor
     piece boundary may fall: shot 4 fades out to black, shot 7 holds a two-frame white flash,
     and 20 black frames follow shot 9."""
     black = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
-    segments, frames = [], []
+    segments: list[Segment] = []
+    frames: list[Image] = []
 
     def add(label: str, good: bool, stretch: list[Image]) -> None:
         start = len(frames)

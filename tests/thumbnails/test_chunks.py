@@ -3,6 +3,7 @@ pass (shots exactly; candidates exactly unless the documented shortlist rule app
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -38,7 +39,7 @@ def _in_pieces(path: Path, chunk_s: float, top_k: int, backwards: bool = False) 
 
 def _shot_changes(film: StoryVideo) -> list[int]:
     shots = [s for s in film.segments if s.label.startswith("S")]
-    return [b.start for a, b in zip(shots, shots[1:], strict=False) if a.label != b.label]
+    return [b.start for a, b in itertools.pairwise(shots) if a.label != b.label]
 
 
 def _ranked(extraction: Extraction) -> list[tuple[int, float]]:
@@ -50,13 +51,15 @@ def test_pieces_start_at_keyframes_and_cover_the_film(film: StoryVideo) -> None:
         plan = plan_pieces(film.path, chunk_s)
         assert len(plan) == round(film.frame_count / 25 / chunk_s)
         assert plan[0][0] == 0 and plan[-1][1] is None
-        for (_, stop), (start, _) in zip(plan, plan[1:], strict=False):
+        for (_, stop), (start, _) in itertools.pairwise(plan):
             assert stop == start  # no gap, no overlap
     with av.open(str(film.path)) as container:
         stream = container.streams.video[0]
         rate = float(stream.average_rate or 25)
+        base = stream.time_base
+        assert base is not None
         keyframes = {
-            round(float(p.pts * stream.time_base) * rate)
+            round(float(p.pts * base) * rate)
             for p in container.demux(stream)
             if p.is_keyframe and p.pts is not None
         }
@@ -121,9 +124,9 @@ def test_the_catalogue_splits_a_long_film_across_workers(film: StoryVideo, tmp_p
 def test_ray_splits_a_long_film_as_local_workers_do(film: StoryVideo, tmp_path: Path) -> None:
     runs = {}
     for how, flags in (("workers", ["--workers", "2"]), ("ray", ["--ray"])):
+        command = [str(THUMBNAILS), "extract", str(film.path), "--out", str(tmp_path / how)]
         done = subprocess.run(
-            [THUMBNAILS, "extract", str(film.path), "--out", str(tmp_path / how), "--quiet"]
-            + ["--chunk-seconds", "10", *flags, "--top-k", "6"],
+            [*command, "--quiet", "--chunk-seconds", "10", *flags, "--top-k", "6"],
             capture_output=True,
             text=True,
             timeout=300,

@@ -152,7 +152,9 @@ class SpanMerger:
             raise ValueError("not every piece of the film is in yet")
         self._release()
         last = max(self._spans, key=lambda s: s.last_index)
-        ended = [s for s in self._spans if s.reached_end] or self._spans
+        # Where the stream really ended: in the first piece that ran out of frames. Pieces
+        # after it (a truncated file whose header claims more) decoded nothing.
+        end = next((s for s in self._spans if s.reached_end and s.last_index >= 0), last)
         first = self._spans[0]
         return finish_extraction(
             first.info,
@@ -160,7 +162,7 @@ class SpanMerger:
             self._shortlist,
             self._boundaries,
             self._rejected,
-            decoded=max(s.frames_read for s in ended),
+            decoded=end.frames_read,
             last_timestamp_s=last.last_timestamp_s,
             top_k=self.top_k,
         )

@@ -13,7 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
+# FFmpeg's own chatter ("partial file", "Invalid NAL unit size") would interleave with the
+# one line per bad input the CLI promises; what it means reaches the user as that line or a
+# note ("stream ended at frame N of M"). Set the variable to see FFmpeg's messages again.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2  # reads the variable above when it loads FFmpeg
 
 from thumbnails.errors import VideoUnreadable
 from thumbnails.image import Image

@@ -18,7 +18,7 @@ import bisect
 import dataclasses
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -133,7 +133,7 @@ class _KeyframeScan:
                         self.packets += 1
                         if packet.pts is not None:
                             bisect.insort(shown, packet.pts)
-                    for frame in packet.decode():
+                    for frame in _decoded(packet):
                         if frame.pts is None or base is None:
                             continue
                         index = bisect.bisect_left(shown, frame.pts)
@@ -231,9 +231,9 @@ def _frames_after(
     origin = stream.start_time or 0
     keyframe_pts = scan.pts_of[start]
     container.seek(keyframe_pts, stream=stream, backward=True)
-    frames = []
+    frames: list[DecodedFrame] = []
     index = start
-    for frame in container.decode(stream):  # in presentation order, from the keyframe on
+    for frame in _frames_from(container, stream):  # in presentation order, from the keyframe
         if frame.pts is None or base is None or frame.pts < keyframe_pts:
             continue
         if index >= stop:
@@ -244,6 +244,22 @@ def _frames_after(
             frames.append(DecodedFrame(index, seconds, image, scan.shrink(image)))
         index += 1
     return frames
+
+
+def _decoded(packet: av.Packet[av.VideoStream]) -> list[av.VideoFrame]:
+    """A packet's frames; none for a damaged packet, which the full pass would skip too (a
+    truncated file still yields what precedes the damage)."""
+    try:
+        return packet.decode()
+    except av.error.InvalidDataError:
+        return []
+
+
+def _frames_from(
+    container: av.container.InputContainer, stream: av.VideoStream
+) -> Iterator[av.VideoFrame]:
+    for packet in container.demux(stream):
+        yield from _decoded(packet)
 
 
 def _best_of(frames: list[DecodedFrame], shot: int, gate: QualityGate) -> Shortlisted | None:

@@ -76,11 +76,14 @@ def write_film(
     fps: int = 25,
     keyframe_s: float = 3.0,
     seed: int = 0,
+    faststart: bool = False,
 ) -> Path:
     """An H.264 film of panning shots, encoded as a broadcaster would: a keyframe at least every
     ``keyframe_s`` seconds and at scene cuts (x264's default). Frames are made as they are
-    written, so a long film never sits in memory."""
-    with av.open(str(path), "w") as container:
+    written, so a long film never sits in memory. ``faststart`` puts the index first, as for
+    streaming: a file cut short then still opens, and plays up to the cut."""
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"

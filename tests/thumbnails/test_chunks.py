@@ -14,6 +14,7 @@ import pytest
 
 import thumbnails.chunks
 import thumbnails.pipeline
+from tests.thumbnails.encoded import film_shots, write_film
 from tests.thumbnails.synthetic import StoryVideo, make_long_video
 from thumbnails import CatalogueRun, Extraction, analyse_video, extract_catalogue
 from thumbnails.chunks import SpanMerger, plan_pieces
@@ -146,3 +147,22 @@ def test_a_bad_chunk_length_is_a_usage_error(value: str, tmp_path: Path) -> None
     )
     assert done.returncode == 2
     assert "--chunk-seconds" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_truncated_film_in_pieces_ends_where_one_pass_ends(tmp_path: Path) -> None:
+    """The header claims 60 s, the bytes hold about 35: later pieces decode nothing, and the
+    merge still ends the film, its last shot and its note where the stream really ends."""
+    source = write_film(
+        tmp_path / "whole.mp4", film_shots(60, seed=4), width=320, height=180, faststart=True
+    )
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(source.read_bytes()[: int(source.stat().st_size * 0.6)])
+    whole = analyse_video(cut, 6)
+    assert any("truncated?" in note for note in whole.notes)
+    pieces = _in_pieces(cut, 10.0, 6)
+    assert (pieces.frames_decoded, pieces.shots, pieces.notes) == (
+        whole.frames_decoded,
+        whole.shots,
+        whole.notes,
+    )
+    assert _ranked(pieces) == _ranked(whole)

@@ -156,3 +156,15 @@ def test_a_bad_input_in_fast_mode_is_one_line(
 
 def output_name_of(path: Path) -> str:
     return path.stem
+
+
+def test_fast_mode_on_a_truncated_film_keeps_what_precedes_the_cut(tmp_path: Path) -> None:
+    source = write_film(
+        tmp_path / "whole.mp4", film_shots(30, seed=4), width=320, height=180, faststart=True
+    )
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(source.read_bytes()[: int(source.stat().st_size * 0.6)])
+    fast = analyse_keyframes(cut, 4)
+    full = analyse_video(cut, 4)
+    assert fast.candidates and all(c.frame_index < full.frames_decoded for c in fast.candidates)
+    assert any("truncated?" in note for note in fast.notes)

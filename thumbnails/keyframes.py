@@ -32,6 +32,7 @@ from thumbnails.image import Image
 from thumbnails.pipeline import (
     WINDOW_S,
     Extraction,
+    analyse_video,
     auto_frame_step,
     face_detector,
     finish_extraction,
@@ -69,6 +70,15 @@ def analyse_keyframes(
         step = frame_step or auto_frame_step(info.fps)
         scan = _KeyframeScan(info, gate, top_k, video.shrink)
     scan.run()
+    if scan.keyframes < top_k:
+        # A clip with fewer keyframes than candidates asked for (a 5 s clip may have one) has
+        # too little to choose from, and its full pass is cheap: run that instead.
+        extraction = analyse_video(path, top_k, gate=gate, frame_step=frame_step)
+        keyframes = f"{scan.keyframes} keyframe{'' if scan.keyframes == 1 else 's'}"
+        extraction.notes.append(
+            f"fast mode: only {keyframes} for {top_k} candidates; ran the full pass"
+        )
+        return extraction
     refined = _refine_all(scan, gate, step)
     shortlist = Shortlist(scan.shortlist.capacity)
     for entry in refined:

@@ -168,3 +168,12 @@ def test_fast_mode_on_a_truncated_film_keeps_what_precedes_the_cut(tmp_path: Pat
     full = analyse_video(cut, 4)
     assert fast.candidates and all(c.frame_index < full.frames_decoded for c in fast.candidates)
     assert any("truncated?" in note for note in fast.notes)
+
+
+def test_a_clip_with_fewer_keyframes_than_candidates_gets_the_full_pass() -> None:
+    """The Big Buck Bunny clip has one keyframe in 5 s: one candidate is all keyframes could
+    give, so fast mode runs the full pass and says so."""
+    fast = analyse_keyframes(BIG_BUCK_BUNNY, 3)
+    full = analyse_video(BIG_BUCK_BUNNY, 3)
+    assert [c.frame_index for c in fast.candidates] == [c.frame_index for c in full.candidates]
+    assert fast.notes[-1] == "fast mode: only 1 keyframe for 3 candidates; ran the full pass"

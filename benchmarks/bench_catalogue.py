@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from extract_cli import time_extract
 from report import emit
 
 from tests.thumbnails.synthetic import FPS, pan, scene, write_video
@@ -24,7 +25,6 @@ from thumbnails.memo import full_fingerprint, sampled_fingerprint
 
 TITLES = 8
 SECONDS_PER_TITLE = 120
-THUMBNAILS = Path(sys.executable).parent / "thumbnails"
 
 
 def _titles(folder: Path) -> list[Path]:
@@ -36,19 +36,6 @@ def _titles(folder: Path) -> list[Path]:
         write_video(path, [f for s in range(scenes) for f in pan(scene(100 + t * scenes + s), 200)])
         paths.append(path)
     return paths
-
-
-def _extract(videos: list[Path], out: Path, *extra: str) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(
-        [THUMBNAILS, "extract", *map(str, videos), "--out", str(out), "--quiet", *extra],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr)
-    return time.perf_counter() - start
 
 
 def ray_start_up() -> float:
@@ -67,10 +54,10 @@ def main() -> None:
         folder = Path(tmp)
         videos = _titles(folder)
         video_seconds = TITLES * SECONDS_PER_TITLE
-        single = _extract(videos, folder / "single")
-        workers = _extract(videos, folder / "workers", "--workers", "2")
-        ray = _extract(videos, folder / "ray", "--ray")
-        rerun = _extract(videos, folder / "single")
+        single = time_extract(videos, folder / "single")
+        workers = time_extract(videos, folder / "workers", "--workers", "2")
+        ray = time_extract(videos, folder / "ray", "--ray")
+        rerun = time_extract(videos, folder / "single")
         for name, seconds in (
             ("one process", single),
             ("--workers 2", workers),

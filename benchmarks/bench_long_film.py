@@ -12,7 +12,6 @@ with a core per piece the film takes the longest piece plus the merge.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ import cv2
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from extract_cli import time_extract
 from report import emit
 
 from tests.thumbnails.encoded import film_shots, write_film
@@ -30,20 +30,6 @@ from thumbnails.chunks import CHUNK_S, SpanMerger, plan_pieces
 from thumbnails.pipeline import analyse_span
 
 SECONDS = 720
-THUMBNAILS = Path(sys.executable).parent / "thumbnails"
-
-
-def _extract(video: Path, out: Path, *extra: str) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(
-        [THUMBNAILS, "extract", str(video), "--out", str(out), "--quiet", *extra],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr)
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -52,13 +38,13 @@ def main() -> None:
         film = write_film(
             folder / "film.mp4", film_shots(SECONDS, seed=3), width=640, height=360, seed=3
         )
-        single = _extract(film, folder / "single")
+        single = time_extract([film], folder / "single")
         ways = {
-            "--workers 2, pieces of 150 s": _extract(film, folder / "w2", "--workers", "2"),
-            "--workers 2, not split": _extract(
-                film, folder / "w2-whole", "--workers", "2", "--chunk-seconds", "0"
+            "--workers 2, pieces of 150 s": time_extract([film], folder / "w2", "--workers", "2"),
+            "--workers 2, not split": time_extract(
+                [film], folder / "w2-whole", "--workers", "2", "--chunk-seconds", "0"
             ),
-            "--ray (local), pieces of 150 s": _extract(film, folder / "ray", "--ray"),
+            "--ray (local), pieces of 150 s": time_extract([film], folder / "ray", "--ray"),
         }
         plan = plan_pieces(film, CHUNK_S)
         start = time.perf_counter()

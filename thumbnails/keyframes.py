@@ -26,7 +26,6 @@ import cv2
 
 from thumbnails.analysis import FrameAnalyser, FrameStats
 from thumbnails.decode import DecodedFrame, VideoInfo, VideoStream
-from thumbnails.dedupe import Signature
 from thumbnails.errors import VideoUnreadable
 from thumbnails.image import Image
 from thumbnails.pipeline import (
@@ -193,15 +192,7 @@ class _KeyframeScan:
                 self._window, self._best = window, None
             quick = quick_score(stats)
             if self._best is None or quick > self._best.quick:
-                x, y, w, h = stats.box
-                self._best = Shortlisted(
-                    stats=stats,
-                    shot=shot,
-                    image=decoded.image,
-                    small=decoded.small,
-                    quick=quick,
-                    signature=Signature.of(decoded.small[y : y + h, x : x + w]),
-                )
+                self._best = Shortlisted.of(stats, shot, decoded.image, decoded.small, quick)
 
 
 def _refine_all(scan: _KeyframeScan, gate: QualityGate, step: int) -> list[Shortlisted]:
@@ -285,13 +276,5 @@ def _best_of(frames: list[DecodedFrame], shot: int, gate: QualityGate) -> Shortl
             continue
         quick = quick_score(stats)
         if best is None or quick > best.quick:
-            x, y, w, h = stats.box
-            best = Shortlisted(
-                stats=stats,
-                shot=shot,
-                image=frame.image,
-                small=frame.small,
-                quick=quick,
-                signature=Signature.of(frame.small[y : y + h, x : x + w]),
-            )
+            best = Shortlisted.of(stats, shot, frame.image, frame.small, quick)
     return best

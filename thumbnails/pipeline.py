@@ -14,7 +14,6 @@ import cv2
 from thumbnails.analysis import FrameAnalyser, FrameStats
 from thumbnails.candidate import Candidate
 from thumbnails.decode import DecodedFrame, VideoInfo, VideoStream
-from thumbnails.dedupe import Signature
 from thumbnails.errors import NoUsableFrames
 from thumbnails.faces import FaceDetector
 from thumbnails.features import describe
@@ -183,15 +182,7 @@ class _Pass:
             self.flush()
             self._window = window
         if held.image is not None and (self._best is None or quick > self._best.quick):
-            x, y, w, h = stats.box
-            self._best = Shortlisted(
-                stats=stats,
-                shot=shot,
-                image=held.image,
-                small=held.small,
-                quick=quick,
-                signature=Signature.of(held.small[y : y + h, x : x + w]),
-            )
+            self._best = Shortlisted.of(stats, shot, held.image, held.small, quick)
 
     def flush(self) -> None:
         """The window ``_window`` is over: shortlist its best frame."""

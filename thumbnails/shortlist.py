@@ -25,6 +25,15 @@ class Shortlisted:
     quick: float
     signature: Signature
 
+    @classmethod
+    def of(
+        cls, stats: FrameStats, shot: int, image: Image, small: Image, quick: float
+    ) -> Shortlisted:
+        """A shortlisted frame, its signature taken over the active picture."""
+        x, y, w, h = stats.box
+        signature = Signature.of(small[y : y + h, x : x + w])
+        return cls(stats, shot, image, small, quick, signature)
+
 
 #: Full-resolution frames the shortlist may hold, in bytes. 22 frames of 1080p fit; at 4K the
 #: shortlist shrinks to 10 (peak RSS on a 24-shot 4K title went from ~900 MB to ~620 MB).

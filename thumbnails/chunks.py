@@ -43,9 +43,11 @@ def plan_pieces(path: str | Path, chunk_s: float = CHUNK_S) -> list[Range]:
     """Where to split a video: ``[(0, None)]`` for one shorter than ``2 * chunk_s``, else
     ranges of about ``chunk_s`` that start at keyframes (the container's own, found by seeking,
     not decoding). Raises `VideoUnreadable` like extraction would."""
+    if chunk_s <= 0:
+        return [(0, None)]  # without opening the file: one process never splits
     with VideoStream(path) as video:
         fps, frames = video.info.fps, video.info.frame_count
-    if chunk_s <= 0 or fps <= 0 or frames <= 0 or frames / fps < 2 * chunk_s:
+    if fps <= 0 or frames <= 0 or frames / fps < 2 * chunk_s:
         return [(0, None)]
     pieces = round(frames / fps / chunk_s)
     targets = [round(i * frames / pieces) for i in range(1, pieces)]
@@ -159,7 +161,7 @@ class SpanMerger:
         return finish_extraction(
             first.info,
             first.frame_step,
-            self._shortlist,
+            self._shortlist.entries,
             self._boundaries,
             self._rejected,
             decoded=end.frames_read,

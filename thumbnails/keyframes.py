@@ -85,7 +85,7 @@ def analyse_keyframes(
     extraction = finish_extraction(
         info,
         step,
-        shortlist,
+        shortlist.entries,
         scan.shots.boundaries,
         scan.rejected,
         decoded=scan.packets,

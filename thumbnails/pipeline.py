@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -332,12 +332,10 @@ def analyse_video(
     # Load the face cascade while the first frames decode; it is needed only at the end.
     threading.Thread(target=face_detector, daemon=True).start()
     span = analyse_span(path, top_k, gate=gate, progress=progress, frame_step=frame_step)
-    shortlist = Shortlist(len(span.shortlist))
-    shortlist.entries = span.shortlist
     return finish_extraction(
         span.info,
         span.frame_step,
-        shortlist,
+        span.shortlist,
         [0, *span.cuts],
         span.rejected,
         decoded=span.frames_read,
@@ -349,7 +347,7 @@ def analyse_video(
 def finish_extraction(
     info: VideoInfo,
     frame_step: int,
-    shortlist: Shortlist,
+    shortlist: Sequence[Shortlisted],
     boundaries: list[int],
     rejected: Counter[str],
     *,
@@ -404,10 +402,12 @@ def _crop(entry: Shortlisted, info: VideoInfo) -> Box:
     return scale_box(entry.stats.box, info.scale, info.width, info.height)
 
 
-def _rank(shortlist: Shortlist, info: VideoInfo, top_k: int) -> tuple[list[Candidate], list[Image]]:
+def _rank(
+    shortlist: Sequence[Shortlisted], info: VideoInfo, top_k: int
+) -> tuple[list[Candidate], list[Image]]:
     faces = face_detector()
     described = {}
-    for entry in shortlist.entries:
+    for entry in shortlist:
         crop = _crop(entry, info)
         features = describe(entry, crop, faces)
         described[entry.stats.index] = (entry, crop, features, final_score(features))

@@ -155,26 +155,6 @@ class VideoStream:
         self._first = None
         self.frames_read = index
 
-    def read_at(self, index: int, count: int, step: int = 1) -> list[DecodedFrame]:
-        """Frames ``index`` to ``index + count - 1`` whose index is a multiple of ``step``,
-        decoded in this thread: for a few frames here and there (`thumbnails.keyframes`).
-        Indices and timestamps are those a pass over every frame gives."""
-        if not self._cap.set(cv2.CAP_PROP_POS_FRAMES, index):
-            raise VideoUnreadable(self.path, f"cannot seek to frame {index}")
-        self._first = None
-        fps = self.info.fps or 25.0
-        frames = []
-        for at in range(index, index + count):
-            if at % step:
-                if not self._cap.grab():
-                    break
-                continue
-            ok, image = self._cap.read()
-            if not ok or image is None:
-                break
-            frames.append(DecodedFrame(at, self._timestamp(at, fps), image, self.shrink(image)))
-        return frames
-
     def __iter__(self) -> Iterator[DecodedFrame]:
         return self.frames()
 

@@ -28,10 +28,12 @@ from bandit.learner import Learner, LearnReport
 from bandit.policies import (
     GreedyPolicy,
     Policy,
+    SegmentMixPolicy,
     ThompsonPolicy,
     UniformPolicy,
     VWPolicy,
     build_policy,
+    default_policy,
     restore_policy,
 )
 from bandit.records import Arm, Decision, LearningExample
@@ -62,11 +64,13 @@ __all__ = [
     "NotActivated",
     "Policy",
     "RewardReceipt",
+    "SegmentMixPolicy",
     "ThompsonPolicy",
     "UniformPolicy",
     "UnknownEvent",
     "UnknownTitle",
     "VWPolicy",
     "build_policy",
+    "default_policy",
     "restore_policy",
 ]

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from bandit.errors import (
 from bandit.explain import ArtworkExplanation, explain_vw
 from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
-from bandit.policies.registry import restore_policy
+from bandit.policies.registry import default_policy, restore_policy
+from bandit.policies.segment_mix import SegmentMixPolicy
 from bandit.policies.vw import VWPolicy
 from bandit.records import Arm, Decision
 from bandit.sampling import sample_index
@@ -51,7 +53,8 @@ class ArtworkChooser:
 
     Args:
         log: a `storage.Log`, or a URL (SQLite path or PostgreSQL URL) of an existing log.
-        policy: the policy to serve until the learner writes a checkpoint; default `VWPolicy()`.
+        policy: the policy to serve until the learner writes a checkpoint; default
+            `bandit.default_policy()`, a `SegmentMixPolicy`.
             When the log has checkpoints, the newest valid one is served instead.
         reward_window: how long a reward may take to arrive; later ones are kept, not learned.
         salt: mixed into each event id's sampling seed (keep it secret to make choices
@@ -82,7 +85,7 @@ class ArtworkChooser:
             self._log = self._resources.enter_context(storage.using_log(log))
         self._writer = self._log.writer()
         self._resources.callback(self._writer.close)
-        self._initial_policy: Policy = policy or VWPolicy()
+        self._initial_policy: Policy = policy or default_policy()
         self.policy_: Policy = self._initial_policy
         self.checkpoint_version_ = 0
         self._seen_head = -1
@@ -323,6 +326,13 @@ class ArtworkChooser:
         arms = [Arm(a.id, a.features) for a in artworks]
         if isinstance(self.policy_, VWPolicy):
             return explain_vw(self.policy_, ctx, arms, top)
+        if isinstance(self.policy_, SegmentMixPolicy):
+            # The features are the VW member's; the probabilities are what the mixture serves.
+            pmf = self.policy_.probabilities(ctx, arms)
+            return [
+                replace(e, probability=float(p))
+                for e, p in zip(explain_vw(self.policy_.vw, ctx, arms, top), pmf, strict=True)
+            ]
         pmf = self.policy_.probabilities(ctx, arms)
         return [
             ArtworkExplanation(arm.id, float(p), float(p), ())

@@ -29,8 +29,7 @@ from bandit.context import Context
 from bandit.errors import CorruptModel, InvalidContext
 from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
-from bandit.policies.registry import restore_policy
-from bandit.policies.vw import VWPolicy
+from bandit.policies.registry import default_policy, restore_policy
 from bandit.records import Arm, LearningExample
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ class Learner:
     def __init__(
         self,
         log: str | Path | storage.Log,
-        policy_factory: Callable[[], Policy] = VWPolicy,
+        policy_factory: Callable[[], Policy] = default_policy,
         *,
         batch_size: int = 5_000,
         max_retries: int = 5,

@@ -39,9 +39,10 @@ CLIP = ROOT / "examples" / "media" / "bigbuckbunny.mp4"
 def demo_policy() -> VWPolicy:
     """SquareCB with user x visual-feature interactions, not the default policy: SquareCB
     keeps giving every artwork a share that shrinks with evidence, so the log supports the
-    replay section's other targets. The default (regcbopt) explores only through its 1% floor,
-    which learns as well but leaves replay far less to score other policies on (README,
-    "Choosing artwork")."""
+    replay section's other targets everywhere. The default (`SegmentMixPolicy`) explores
+    through Thompson sampling where that member leads, but only through its 1% floor where VW
+    (regcbopt) does, which leaves replay less to score other policies on (README, "Choosing
+    artwork")."""
     return VWPolicy(exploration="squarecb", gamma_scale=50.0, interactions=("ua",))
 
 

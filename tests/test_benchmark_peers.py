@@ -15,7 +15,6 @@ from bandit.simulate import SCENARIOS, Agent, Audience, Scenario, Setup, Taste, 
 from bandit.simulate.audience import random_catalog
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-import candidates
 import peers
 
 
@@ -33,7 +32,7 @@ EASY = Scenario("easy", "two segments, each loves one artwork", _easy, 4_000, 25
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "make",
-    [peers.MabwiserLinUCB, peers.MabwiserThompson, peers.RawVW, candidates.SegmentSelector],
+    [peers.MabwiserLinUCB, peers.MabwiserThompson, peers.RawVW],
     ids=lambda f: f.__name__,
 )
 def test_each_peer_learns_an_easy_audience(make: Callable[[], Agent]) -> None:
@@ -46,20 +45,3 @@ def test_mabwiser_peers_take_an_artwork_that_arrives_late(make: Callable[[], Age
     scenario = replace(SCENARIOS["new_artwork"], impressions=1_000, learn_every=100)
     result = run_scenario(scenario, make(), seed=1)
     assert result.adoption is not None and result.adoption > 0.0  # the peer could choose it
-
-
-def test_the_candidate_selector_follows_the_member_that_replays_better() -> None:
-    """Per segment: VW until there is evidence; then whichever member's SNIPS value is
-    clearly higher, never below the weaker member's floor share; segments apart."""
-    selector = candidates.SegmentSelector()
-    low, high = selector.floor_share, 1.0 - selector.floor_share
-    assert selector.vw_weight("new") == high  # no evidence: VW
-    selector._snips["ts-better"] = [[50.0, 1000.0], [150.0, 1000.0]]  # 5% vs 15% clicks
-    selector._snips["vw-better"] = [[150.0, 1000.0], [50.0, 1000.0]]
-    selector._snips["tied"] = [[100.0, 1000.0], [100.0, 1000.0]]
-    assert selector.vw_weight("ts-better") == low
-    assert selector.vw_weight("vw-better") == high
-    assert selector.vw_weight("tied") == 0.5  # a tie is a tie
-    leaning = candidates.SegmentSelector(lean=1.5)
-    leaning._snips["tied"] = selector._snips["tied"]
-    assert 0.5 < leaning.vw_weight("tied") < high  # unless ``lean`` favours VW

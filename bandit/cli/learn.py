@@ -11,7 +11,7 @@ import storage
 from bandit.cli.settings import read_settings, same_policy
 from bandit.errors import InvalidPolicyArgs
 from bandit.learner import Learner
-from bandit.policies.registry import POLICIES
+from bandit.policies.registry import DEFAULT_POLICY, POLICIES
 from bandit.progress import progress_bar
 
 
@@ -24,7 +24,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " a log that has one keeps its policy unless --restart-from-scratch is given.",
     )
     learn.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL URL)")
-    learn.add_argument("--policy", choices=sorted(POLICIES), help="policy (default: vw)")
+    learn.add_argument(
+        "--policy", choices=sorted(POLICIES), help=f"policy (default: {DEFAULT_POLICY})"
+    )
     learn.add_argument(
         "--set",
         action="append",

@@ -65,8 +65,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--target",
         action="append",
         required=True,
-        help="table.csv | uniform | thompson | greedy | vw[:k=v,...] | checkpoint:latest"
-        " | checkpoint:N",
+        help="table.csv | uniform | segment_mix | thompson | greedy | vw[:k=v,...]"
+        " | checkpoint:latest | checkpoint:N",
     )
     replay.add_argument("--by", choices=["segment"], help="also estimate per segment")
     replay.add_argument(

@@ -21,12 +21,12 @@ from typing import Any
 
 from bandit.errors import InvalidPolicyArgs
 from bandit.policies.base import Policy
-from bandit.policies.registry import POLICIES, build_policy
+from bandit.policies.registry import DEFAULT_POLICY, POLICIES, build_policy
 
 
 @dataclass(frozen=True)
 class PolicySettings:
-    name: str = "vw"
+    name: str = DEFAULT_POLICY
     params: dict[str, Any] = field(default_factory=dict)
     explicit: bool = False
     """Whether the user asked for these settings, rather than taking the defaults."""
@@ -55,7 +55,8 @@ def read_settings(
     policy: str | None, assignments: list[str], settings_file: Path | None
 ) -> PolicySettings:
     """Merge the file, then ``--policy`` and ``--set`` over it; check by building the policy."""
-    name, params = "vw", {}
+    name: str = DEFAULT_POLICY
+    params: dict[str, Any] = {}
     if settings_file is not None:
         try:
             data = tomllib.loads(settings_file.read_text(encoding="utf-8"))

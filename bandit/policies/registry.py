@@ -8,17 +8,29 @@ from typing import Any
 from bandit.errors import CorruptModel, InvalidPolicyArgs
 from bandit.policies.base import Policy
 from bandit.policies.greedy import GreedyPolicy
+from bandit.policies.segment_mix import SegmentMixPolicy
 from bandit.policies.thompson import ThompsonPolicy
 from bandit.policies.uniform import UniformPolicy
 from bandit.policies.vw import VWPolicy
 
 POLICIES: dict[str, type[Policy]] = {
-    cls.name: cls for cls in (VWPolicy, ThompsonPolicy, GreedyPolicy, UniformPolicy)
+    cls.name: cls
+    for cls in (SegmentMixPolicy, VWPolicy, ThompsonPolicy, GreedyPolicy, UniformPolicy)
 }
 
 
+#: The policy a log with no checkpoint starts from, when the caller names none.
+DEFAULT_POLICY = SegmentMixPolicy.name
+
+
+def default_policy() -> Policy:
+    """A fresh `SegmentMixPolicy` with its defaults: what the chooser serves and the learner
+    trains when no policy is given (the README's "Choosing artwork" says why)."""
+    return SegmentMixPolicy()
+
+
 def build_policy(name: str, params: dict[str, Any] | None = None) -> Policy:
-    """A fresh policy by name (``vw``, ``thompson``, ``greedy``, ``uniform``)."""
+    """A fresh policy by name (``segment_mix``, ``vw``, ``thompson``, ``greedy``, ``uniform``)."""
     cls = POLICIES.get(name)
     if cls is None:
         raise InvalidPolicyArgs(f"unknown policy {name!r}; known: {sorted(POLICIES)}")

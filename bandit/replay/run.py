@@ -55,7 +55,8 @@ def _parse_params(text: str) -> dict[str, object]:
 
 
 def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Target:
-    """``path.csv`` (static table), ``uniform``, ``thompson``/``greedy`` (learning baselines),
+    """``path.csv`` (static table), ``uniform``, ``segment_mix`` (the default policy),
+    ``thompson``/``greedy`` (learning baselines),
     ``vw`` or ``vw:exploration=squarecb,gamma_scale=50`` (a learning VW policy), or
     ``checkpoint:latest`` / ``checkpoint:N`` (a saved model, with ``--db``)."""
     if spec.endswith(".csv"):
@@ -63,7 +64,7 @@ def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Targ
     if spec == "uniform":
         return UniformTarget()
     name, _, rest = spec.partition(":")
-    if name in ("thompson", "greedy", "vw"):
+    if name in ("segment_mix", "thompson", "greedy", "vw"):
         params = _parse_params(rest)
         build_policy(name, params)  # fail now on bad settings
         return LearningTarget(lambda: build_policy(name, params), spec)
@@ -81,8 +82,8 @@ def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Targ
         policy = restore_policy(checkpoint.policy, checkpoint.args, checkpoint.model)
         return PolicyTarget(policy, f"checkpoint:{checkpoint.version}", checkpoint.last_seq)
     raise BadTarget(
-        f"unknown target {spec!r}: give a .csv table, uniform, thompson, greedy, vw[:k=v,...]"
-        " or checkpoint:latest"
+        f"unknown target {spec!r}: give a .csv table, uniform, segment_mix, thompson, greedy,"
+        " vw[:k=v,...] or checkpoint:latest"
     )
 
 

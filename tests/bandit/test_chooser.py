@@ -217,8 +217,8 @@ def test_a_corrupt_head_checkpoint_does_not_take_serving_down(
     with sessions_of(log).begin() as s:
         s.execute(update(CheckpointRow).where(CheckpointRow.version == 2).values(model=b"\0bad"))
     fresh = ArtworkChooser(log, reload_every_s=0, clock=clock)
-    assert fresh.policy_version == "vw:1"
-    assert fresh.choose("t", {"segment": "a"}).policy_version == "vw:1"
+    assert fresh.policy_version == "segment_mix:1"
+    assert fresh.choose("t", {"segment": "a"}).policy_version == "segment_mix:1"
     fresh.choose("t", {"segment": "a"})
     assert sum("checkpoint 2 refused" in r.message for r in caplog.records) == 1
     with pytest.raises(CorruptModel, match=r"will not build on checkpoint 2.*mark-bad 2"):
@@ -229,4 +229,4 @@ def test_a_corrupt_head_checkpoint_does_not_take_serving_down(
     assert report.version == 3
     assert log.checkpoint(3).parent_version == 2
     chooser.choose("t", {"segment": "a"})
-    assert chooser.policy_version == "vw:3"
+    assert chooser.policy_version == "segment_mix:3"

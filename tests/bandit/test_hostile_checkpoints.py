@@ -127,7 +127,7 @@ def test_a_checkpoint_row_edited_after_it_was_written_is_refused(log: Log) -> No
         s.execute(update(CheckpointRow).values(args=json.dumps({"params": {"draws": 100}})))
     with pytest.raises(CorruptModel, match="digest"):
         Learner(log, clock=clock).run_once()
-    assert ArtworkChooser(log).policy_version == "vw:0"  # serving falls back, not down
+    assert ArtworkChooser(log).policy_version == "segment_mix:0"  # serving falls back, not down
 
 
 def test_with_a_key_set_only_checkpoints_signed_with_it_are_served(
@@ -139,12 +139,12 @@ def test_with_a_key_set_only_checkpoints_signed_with_it_are_served(
         ArtworkChooser(signed, reload_every_s=0, clock=clock).choose("t", {"segment": "a"})
         clock.advance(hours=1)
         Learner(signed, clock=clock).run_once()
-        assert ArtworkChooser(signed).policy_version == "vw:1"
+        assert ArtworkChooser(signed).policy_version == "segment_mix:1"
     with open_log(log_url, checkpoint_key="someone-else") as forged:
-        assert ArtworkChooser(forged).policy_version == "vw:0"
+        assert ArtworkChooser(forged).policy_version == "segment_mix:0"
         with pytest.raises(CorruptModel, match="not signed with this log's checkpoint key"):
             Learner(forged, clock=clock).run_once()
     monkeypatch.setenv("THUMBNAIL_BANDIT_CHECKPOINT_KEY", "operator-secret")
     with open_log(log_url) as from_env:
-        assert ArtworkChooser(from_env).policy_version == "vw:1"
+        assert ArtworkChooser(from_env).policy_version == "segment_mix:1"
     assert not os.environ.get("NOT_A_REAL_VARIABLE")

@@ -1,7 +1,7 @@
 """The default policy learns, on every kind of audience in `bandit.simulate.SCENARIOS`.
 
 Each test serves one scenario (20,000 impressions, learning every 500) with a seed used
-neither to choose the defaults (1-4) nor to report them (101-103), and checks the last
+neither to choose the defaults (1-8) nor to report them (101-111), and checks the last
 quarter's share of the oracle. Everything is seeded, so the figures are exact, not
 statistical; each docstring states what the run gives and the margin the test allows.
 How the default compares with the peer libraries is measured by
@@ -21,7 +21,7 @@ from bandit import (
     Context,
     Learner,
     LearningExample,
-    VWPolicy,
+    default_policy,
 )
 from bandit.simulate import SCENARIOS, PolicyAgent, ScenarioResult, run_scenario
 from storage import Log, NewArtwork
@@ -33,19 +33,19 @@ SEED = 7
 
 
 def _default(scenario: str) -> ScenarioResult:
-    return run_scenario(SCENARIOS[scenario], PolicyAgent(VWPolicy), SEED)
+    return run_scenario(SCENARIOS[scenario], PolicyAgent(default_policy), SEED)
 
 
 # (scenario, the last quarter's share of the oracle this seed gives, margin allowed). The
 # margin absorbs floating-point differences between VW builds, not learning differences.
 EXPECTED = [
-    ("segment_taste", 0.926, 0.02),
-    ("feature_taste", 0.944, 0.02),
-    ("mixed", 0.833, 0.02),
-    ("many_titles", 0.848, 0.02),
-    ("sparse_segments", 0.816, 0.02),
-    ("device", 0.908, 0.02),
-    ("drift", 0.868, 0.02),
+    ("segment_taste", 0.931, 0.02),
+    ("feature_taste", 0.916, 0.02),
+    ("mixed", 0.806, 0.02),
+    ("many_titles", 0.828, 0.02),
+    ("sparse_segments", 0.822, 0.02),
+    ("device", 0.897, 0.02),
+    ("drift", 0.899, 0.02),
 ]
 
 
@@ -61,14 +61,14 @@ def test_the_default_learns_every_kind_of_audience(
 
 def test_a_new_artwork_is_shown_to_most_of_its_segment_at_once() -> None:
     """Cold start: the seventh artwork arrives halfway and is the best for one segment. By the
-    end of the second learning batch after it arrives (1,000 impressions; this seed gives
+    end of the first learning batch after it arrives (500 impressions; this seed gives
     exactly that), it is shown to most of that segment's users of its title, and it keeps
-    them: 0.99 of their impressions in the last quarter (test: >= 0.9). This is one seed: on
-    the benchmark's three held-out seeds the default adopted it in two runs, not the third."""
+    them: 0.98 of their impressions in the last quarter (test: >= 0.9). The test allows two
+    batches (1,000 impressions), what the benchmark's held-out seeds need at most."""
     result = _default("new_artwork")
     assert result.cold_start is not None and result.cold_start <= 1_000
     assert result.adoption is not None and result.adoption >= 0.9
-    assert result.share_of_oracle >= 0.944 - 0.02
+    assert result.share_of_oracle >= 0.962 - 0.02
 
 
 class LoggedAgent:
@@ -79,8 +79,9 @@ class LoggedAgent:
             ids = [a.id for a in log.register(title, [_artwork(a) for a in arms])]
             assert ids == [a.id for a in arms], "a fresh log numbers artworks in order"
         self.clock = Clock()
-        self.chooser = ArtworkChooser(log, VWPolicy(), reload_every_s=0, clock=self.clock)
-        self.learner = Learner(log, VWPolicy, clock=self.clock)
+        # No policy given: the chooser and the learner take the default.
+        self.chooser = ArtworkChooser(log, reload_every_s=0, clock=self.clock)
+        self.learner = Learner(log, clock=self.clock)
         self.events: list[str] = []
 
     def choose(
@@ -111,6 +112,6 @@ def test_the_simulation_scores_exactly_what_the_chooser_and_learner_serve(log: L
     scenario = replace(SCENARIOS["mixed"], impressions=1_500)
     catalog = {t: list(a) for t, a in scenario.setup(SEED).catalog.items()}
     served = run_scenario(scenario, LoggedAgent(log, catalog), SEED)
-    simulated = run_scenario(scenario, PolicyAgent(VWPolicy), SEED)
+    simulated = run_scenario(scenario, PolicyAgent(default_policy), SEED)
     assert served == simulated
     assert log.head_version() == 3  # one checkpoint per batch

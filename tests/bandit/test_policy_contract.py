@@ -16,6 +16,7 @@ from bandit import (
     InvalidPolicyArgs,
     LearningExample,
     Policy,
+    SegmentMixPolicy,
     ThompsonPolicy,
     UniformPolicy,
     VWPolicy,
@@ -26,6 +27,7 @@ from bandit import (
 
 POLICIES: dict[str, Callable[[], Policy]] = {
     "uniform": UniformPolicy,
+    "segment_mix": SegmentMixPolicy,
     "thompson": lambda: ThompsonPolicy(draws=500),
     "greedy": GreedyPolicy,
     "vw-regcbopt": VWPolicy,
@@ -96,7 +98,7 @@ def test_epsilon_floor() -> None:
     assert pmf.max() == pytest.approx(1 - 0.2 + 0.2 / len(ARMS), abs=1e-6)
 
 
-def test_the_default_is_greedy_on_optimism_above_a_uniform_floor() -> None:
+def test_vw_by_default_is_greedy_on_optimism_above_a_uniform_floor() -> None:
     """regcbopt alone gives every artwork but one a probability of 0; the floor keeps each at
     floor / artworks, so the log stays evaluable, and costs at most the floor in clicks."""
     bare = VWPolicy(floor=0.0)

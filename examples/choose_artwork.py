@@ -5,13 +5,14 @@ python examples/choose_artwork.py [LOG_URL]
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bandit import ArtworkChooser, Learner, LearnReport
-from storage import NewArtwork, open_log
+from bandit import ArtworkChooser, BanditError, Learner, LearnReport
+from storage import NewArtwork, StorageError, open_log
 
 
 class Clock:
@@ -48,4 +49,10 @@ def main(url: str) -> LearnReport:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else str(Path(tempfile.mkdtemp()) / "log.sqlite"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url", nargs="?", help="the log: SQLite path or PostgreSQL URL")
+    args = parser.parse_args()
+    try:
+        main(args.url or str(Path(tempfile.mkdtemp()) / "log.sqlite"))
+    except (BanditError, StorageError) as exc:  # one line, no traceback
+        sys.exit(f"choose_artwork: {exc}")

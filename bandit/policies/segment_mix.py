@@ -91,6 +91,8 @@ class SegmentMixPolicy(Policy):
             self.vw = VWPolicy(**self.vw_settings, floor=0.0, seed=self.seed)
         except TypeError as exc:
             raise InvalidPolicyArgs(f"bad vw settings: {exc}") from exc
+        except InvalidPolicyArgs as exc:
+            raise InvalidPolicyArgs(f"vw settings: {exc}") from exc
         self.thompson = ThompsonPolicy(draws=draws, floor=0.0, seed=self.seed)
         # segment -> [VW's sum of w * reward, VW's sum of w, the same for Thompson], where w is
         # the member's probability of the logged artwork over the logged propensity.

@@ -174,6 +174,23 @@ def test_explain_names_the_features_behind_each_score(log: Log) -> None:
     assert all(np.isfinite(c.value) for e in explanations for c in e.top_features)
 
 
+def test_the_default_explains_with_its_vw_member_and_its_own_probabilities(log: Log) -> None:
+    """The default mixes VW with Thompson sampling: the features come from VW's audit, the
+    probabilities are the mixture's, the ones `choose()` samples from."""
+    clock = Clock()
+    add_title(log, "t", 3)
+    chooser = ArtworkChooser(log, reload_every_s=0, clock=clock)
+    for i in range(300):
+        d = chooser.choose("t", {"segment": "warm"}, event_id=f"e{i}")
+        chooser.reward(d.event_id, float(d.candidate_ids.index(d.artwork_id) == 2))
+    clock.advance(hours=1)
+    Learner(log, clock=clock).run_once()
+    explanations = chooser.explain("t", {"segment": "warm"})
+    served = chooser.choose("t", {"segment": "warm"}, event_id="after")
+    assert [e.probability for e in explanations] == pytest.approx(list(served.pmf))
+    assert all(e.top_features for e in explanations)  # VW's audit named something for each
+
+
 def test_a_database_that_goes_away_between_calls(pg_schema_url: str) -> None:
     log = open_log(f"{pg_schema_url}&application_name=tb_chooser", create=True)
     add_title(log, "t", 2)

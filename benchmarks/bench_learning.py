@@ -27,6 +27,8 @@ from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).parent))
 import peers
 from report import emit
@@ -52,9 +54,19 @@ PEERS: dict[str, Callable[[], Agent]] = {
 AGENTS = {**PROJECT, **PEERS}
 
 
-def _run(job: tuple[str, str, int]) -> tuple[str, str, ScenarioResult]:
+def _run(job: tuple[str, str, int]) -> tuple[str, str, ScenarioResult]:  # in a worker
     scenario, agent, seed = job
     return scenario, agent, run_scenario(SCENARIOS[scenario], AGENTS[agent](), seed)
+
+
+def paired_interval(gaps: list[float], resamples: int = 10_000) -> tuple[float, float]:
+    """A 95% bootstrap interval for the mean of per-seed differences (same seeds, so paired:
+    most of the seed-to-seed spread, which both policies share, cancels)."""
+    rng = np.random.default_rng(0)
+    values = np.asarray(gaps)
+    means = values[rng.integers(len(values), size=(resamples, len(values)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def _spread(values: list[float]) -> str:
@@ -66,28 +78,40 @@ def main() -> None:
     parser.add_argument("--seeds", default=",".join(str(s) for s in range(101, 112)))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--project",
+        default=",".join(PROJECT),
+        help="the project's policies to run beside the peers (the default always runs)",
+    )
     args = parser.parse_args()
+    unknown = set(args.project.split(",")) - set(PROJECT)
+    if unknown:
+        parser.error(f"unknown --project {sorted(unknown)}; known: {sorted(PROJECT)}")
+    agents = ["default", *(a for a in PROJECT if a in args.project.split(",") and a != "default")]
+    agents += list(PEERS)
     seeds = [int(s) for s in args.seeds.split(",")]
     scenarios = args.scenarios.split(",")
-    jobs = list(itertools.product(scenarios, AGENTS, seeds))
+    jobs = list(itertools.product(scenarios, agents, seeds))
     results: dict[tuple[str, str], list[ScenarioResult]] = {}
     with Pool(args.jobs) as pool, progress_bar("runs", "run", quiet=False) as advance:
         for done, (scenario, agent, result) in enumerate(pool.imap_unordered(_run, jobs), 1):
             results.setdefault((scenario, agent), []).append(result)
             advance(done, len(jobs))
+    for runs in results.values():
+        runs.sort(key=lambda r: r.seed)  # in seed order, so that policies pair up by seed
 
-    header = f"{'scenario':<16} " + " ".join(f"{a[:22]:>24}" for a in AGENTS)
+    header = f"{'scenario':<16} " + " ".join(f"{a[:22]:>24}" for a in agents)
     header += f" {'default - best peer':>20}"
     print(f"share of the oracle, last quarter: mean [min, max] over seeds {seeds}", file=sys.stderr)
     print(header, file=sys.stderr)
     for scenario in scenarios:
-        shares = {a: [r.share_of_oracle for r in results[(scenario, a)]] for a in AGENTS}
+        shares = {a: [r.share_of_oracle for r in results[(scenario, a)]] for a in agents}
         best_peer = max(PEERS, key=lambda a: statistics.fmean(shares[a]))
         peer_mean = statistics.fmean(shares[best_peer])
         gap = statistics.fmean(shares["default"]) - peer_mean
-        cells = " ".join(f"{_spread(shares[a]):>24}" for a in AGENTS)
+        cells = " ".join(f"{_spread(shares[a]):>24}" for a in agents)
         print(f"{scenario:<16} {cells} {gap:>+20.4f}", file=sys.stderr)
-        for agent in AGENTS:
+        for agent in agents:
             emit(
                 f"learning.{scenario}.{agent}",
                 statistics.fmean(shares[agent]),
@@ -98,8 +122,18 @@ def main() -> None:
                 seeds=len(seeds),
                 best_peer=best_peer,
             )
-        emit(f"learning.{scenario}.default_minus_best_peer", gap, "share of oracle", target=-0.01)
-        for agent in AGENTS:
+        per_seed = [d - p for d, p in zip(shares["default"], shares[best_peer], strict=True)]
+        low, high = paired_interval(per_seed)
+        emit(
+            f"learning.{scenario}.default_minus_best_peer",
+            gap,
+            "share of oracle",
+            target=-0.01,
+            best_peer=best_peer,
+            paired_95=[round(low, 4), round(high, 4)],
+            per_seed=[round(g, 4) for g in per_seed],
+        )
+        for agent in agents:
             runs = results[(scenario, agent)]
             if runs[0].adoption is not None:
                 adoption = [r.adoption for r in runs if r.adoption is not None]

@@ -200,7 +200,7 @@ def test_changing_the_policy_of_a_learned_log_needs_restart_from_scratch(tmp_pat
     assert _cli(tmp_path, "learn", "--db", "log.sqlite").returncode == 0
     refused = _cli(tmp_path, "learn", "--db", "log.sqlite", "--policy", "thompson")
     assert refused.returncode == 1 and "--restart-from-scratch" in refused.stderr
-    same = _cli(tmp_path, "learn", "--db", "log.sqlite", "--set", "exploration=regcbopt")
+    same = _cli(tmp_path, "learn", "--db", "log.sqlite", "--set", "floor_share=0.02")
     assert same.returncode == 0, same.stderr  # the settings the log already has
     settings = tmp_path / "thompson.toml"
     settings.write_text('policy = "thompson"\n[params]\ndraws = 500\n')

@@ -9,8 +9,10 @@ be lowest given how little the model has seen of it, so exploration shrinks with
 the VW settings measured on the scenarios of `bandit.simulate`, it came nearest the best peer
 library overall: ``epsilon`` never stops exploring, and ``squarecb`` rarely tries a newcomer its
 features predict to be average. It still falls short of per-segment Thompson sampling where
-tastes follow the segment, for a new artwork, and after a drift
-(``benchmarks/bench_learning.py`` measures all of them; the README has the table).
+tastes follow the segment, for a new artwork, and after a drift, which is why the engine's
+default policy, `bandit.policies.segment_mix.SegmentMixPolicy`, mixes it with Thompson
+sampling per segment (``benchmarks/bench_learning.py`` measures all of them; the README has
+the table).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import numpy as np
 import storage
 from bandit.errors import BanditError
 from bandit.log_boundary import log_errors
-from bandit.policies.registry import build_policy, restore_policy
+from bandit.policies.registry import POLICIES, build_policy, restore_policy
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadTarget
 from bandit.replay.estimators import (
@@ -64,7 +64,7 @@ def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Targ
     if spec == "uniform":
         return UniformTarget()
     name, _, rest = spec.partition(":")
-    if name in ("segment_mix", "thompson", "greedy", "vw"):
+    if name in POLICIES and name != "uniform":  # every learning policy of the registry
         params = _parse_params(rest)
         build_policy(name, params)  # fail now on bad settings
         return LearningTarget(lambda: build_policy(name, params), spec)

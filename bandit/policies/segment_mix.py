@@ -18,6 +18,11 @@ state before the batch, which is the checkpoint the chooser was serving when the
 up. When the chooser served an older checkpoint, the SNIPS values weigh those decisions by the
 current members instead: an approximation of the members' past values, never a logging error
 (the logged propensity is always the mixture the chooser actually served).
+
+A taste that turns is one event the SNIPS values answer slowly: they measured both members on
+the old taste. When the Thompson member restarts a segment because its taste turned
+(``change_z``), the segment's SNIPS values are dropped too, and Thompson, restarted on the new
+taste, leads the segment until both members have evidence on it again.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ MAGIC = b"thumbnail-bandit segment_mix 1\n"
 #: VW settings the mixture owns: the member's floor would double the mixture's own.
 _OWNED = ("floor", "seed")
 
+#: The keys of the saved state's JSON header.
+_HEADER = {"thompson", "snips", "turned"}
+
 
 class SegmentMixPolicy(Policy):
     """
@@ -64,6 +72,7 @@ class SegmentMixPolicy(Policy):
         draws: Thompson draws per pmf (see `ThompsonPolicy`).
         seed: seeds both members.
         vw: settings of the VW member, as `VWPolicy` takes them (not ``floor`` or ``seed``).
+        change_z: the Thompson member's change test (see `ThompsonPolicy`; 0: none).
     """
 
     name = "segment_mix"
@@ -76,6 +85,7 @@ class SegmentMixPolicy(Policy):
         draws: int = 500,
         seed: int = 0,
         vw: Mapping[str, Any] | None = None,
+        change_z: float = 4.0,
     ) -> None:
         self.floor_share = number("floor_share", floor_share, 0.0, 0.5)
         self.lean = number("lean", lean, -10.0, 10.0)
@@ -93,7 +103,10 @@ class SegmentMixPolicy(Policy):
             raise InvalidPolicyArgs(f"bad vw settings: {exc}") from exc
         except InvalidPolicyArgs as exc:
             raise InvalidPolicyArgs(f"vw settings: {exc}") from exc
-        self.thompson = ThompsonPolicy(draws=draws, floor=0.0, seed=self.seed)
+        self.thompson = ThompsonPolicy(draws=draws, floor=0.0, seed=self.seed, change_z=change_z)
+        # Segments whose taste turned: Thompson sampling, restarted, serves them until the
+        # evidence gathered since says otherwise.
+        self._turned: set[str] = set()
         # segment -> [VW's sum of w * reward, VW's sum of w, the same for Thompson], where w is
         # the member's probability of the logged artwork over the logged propensity.
         self._snips: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
@@ -103,7 +116,7 @@ class SegmentMixPolicy(Policy):
         top = 1.0 - self.floor_share
         vw_sum, vw_w, ts_sum, ts_w = self._snips.get(segment, (0.0, 0.0, 0.0, 0.0))
         if vw_w < 1.0 or ts_w < 1.0:
-            return top
+            return self.floor_share if segment in self._turned else top
         vw_value, ts_value = vw_sum / vw_w, ts_sum / ts_w
         # The rate's own variance; clamped so that all-click or no-click segments stay finite.
         rate = min(1.0 - 1e-3, max(1e-3, (vw_value + ts_value) / 2))
@@ -134,6 +147,9 @@ class SegmentMixPolicy(Policy):
             sums[3] += ts_p / ex.probability
         self.vw.learn(examples)
         self.thompson.learn(examples)
+        for segment in self.thompson.restarted:  # the old evidence is of the old taste
+            self._snips.pop(segment, None)
+            self._turned.add(segment)
 
     @property
     def exploration(self) -> Mapping[str, Any]:
@@ -154,6 +170,7 @@ class SegmentMixPolicy(Policy):
             "draws": self.thompson.draws,
             "seed": self.seed,
             "vw": self.vw_settings,
+            "change_z": self.thompson.change_z,
         }
 
     def describe_args(self) -> str:
@@ -161,7 +178,11 @@ class SegmentMixPolicy(Policy):
 
     def save(self) -> bytes:
         snips = [[segment, *sums] for segment, sums in sorted(self._snips.items())]
-        header = {"thompson": json.loads(self.thompson.save()), "snips": snips}
+        header = {
+            "thompson": json.loads(self.thompson.save()),
+            "snips": snips,
+            "turned": sorted(self._turned),
+        }
         return MAGIC + json.dumps(header).encode() + b"\n" + self.vw.save()
 
     def load(self, state: bytes) -> None:
@@ -174,13 +195,20 @@ class SegmentMixPolicy(Policy):
         if not sep:
             raise ValueError("segment_mix state is cut short: no VW model after its header")
         data = json.loads(header)
-        if not isinstance(data, dict) or set(data) != {"thompson", "snips"}:
-            raise ValueError("segment_mix state header must hold 'thompson' and 'snips'")
+        # 'turned' came later: a state saved before it has no turned segments.
+        if not isinstance(data, dict) or not {"thompson", "snips"} <= set(data) <= _HEADER:
+            raise ValueError("segment_mix state header must hold 'thompson', 'snips', 'turned'")
         snips = _snips_rows(data["snips"])
-        thompson = ThompsonPolicy(draws=self.thompson.draws, floor=0.0, seed=self.seed)
+        turned = data.get("turned", [])
+        if not (isinstance(turned, list) and all(isinstance(t, str) for t in turned)):
+            raise ValueError("segment_mix state: 'turned' must be a list of segment names")
+        thompson = ThompsonPolicy(
+            draws=self.thompson.draws, floor=0.0, seed=self.seed, change_z=self.thompson.change_z
+        )
         thompson.load(json.dumps(data["thompson"]).encode())
         self.vw.load(model)  # checks the bytes before it replaces anything
         self.thompson = thompson
+        self._turned = set(turned)
         self._snips.clear()
         for segment, sums in snips:
             self._snips[segment] = sums

@@ -147,6 +147,8 @@ def test_where_tastes_follow_the_segment_thompson_takes_over_and_vw_keeps_its_fl
         {"lean": "1; rm"},
         {"floor": -0.1},
         {"draws": 10},
+        {"change_z": "4"},
+        {"change_z": 1000.0},
         {"vw": {"exploration": "cover"}},
         {"vw": {"interactions": ["u a"]}},
         {"vw": {"floor": 0.5}},
@@ -193,6 +195,8 @@ def _state_with(header: object, model: bytes | None = None) -> bytes:
         _state_with({"thompson": [], "snips": [[1, 1.0, 2.0, 1.0, 2.0]]}),
         _state_with({"thompson": [], "snips": [["a", True, 2.0, 1.0, 2.0]]}),
         _state_with({"thompson": [], "snips": []}, b"\0" * 64),  # VW bytes that are junk
+        _state_with({"thompson": [], "snips": [], "turned": "s"}),
+        _state_with({"thompson": [], "snips": [], "turned": [1]}),
     ],
 )
 def test_a_state_that_cannot_be_right_is_refused_on_restore(state: bytes) -> None:
@@ -220,5 +224,50 @@ def test_a_failed_restore_leaves_a_loaded_policy_as_it_was() -> None:
 
 def test_thompson_member_settings_match_a_standalone_thompson_policy() -> None:
     """The member is an ordinary `ThompsonPolicy`: no floor of its own (the mixture has one)."""
-    policy = SegmentMixPolicy(draws=800, seed=3)
-    assert policy.thompson.params == ThompsonPolicy(draws=800, floor=0.0, seed=3).params
+    policy = SegmentMixPolicy(draws=800, seed=3, change_z=5.0)
+    expected = ThompsonPolicy(draws=800, floor=0.0, seed=3, change_z=5.0)
+    assert policy.thompson.params == expected.params
+
+
+def _uniform(segment: str, rates: tuple[float, ...], n: int, seed: int) -> list[LearningExample]:
+    """``n`` impressions per artwork of `ARMS`, shown uniformly, clicked at ``rates``."""
+    rng = np.random.default_rng(seed)
+    p = 1 / len(ARMS)
+    return [
+        LearningExample(Context(segment), ARMS, arm, p, float(rng.random() < rates[arm]))
+        for _ in range(n)
+        for arm in range(len(ARMS))
+    ]
+
+
+def test_a_turned_taste_hands_its_segment_to_thompson_across_checkpoints() -> None:
+    """The old evidence is of the old taste: the segment's SNIPS sums go with Thompson's
+    posteriors, and until the new evidence weighs in, Thompson (restarted) leads."""
+    policy = SegmentMixPolicy()
+    for seed in range(4):
+        policy.learn(
+            _uniform("s", (0.6, 0.2, 0.1), 100, seed)
+            + _uniform("t", (0.6, 0.2, 0.1), 100, 9 + seed)
+        )
+    assert policy.vw_weight("s") > 0.5 and policy._turned == set()
+    policy.learn(_uniform("s", (0.05, 0.2, 0.7), 100, 20) + _uniform("t", (0.6, 0.2, 0.1), 100, 21))
+    assert policy._turned == {"s"} and "s" not in policy._snips and "t" in policy._snips
+    assert policy.vw_weight("s") == pytest.approx(policy.floor_share)
+    restored = _rebuilt(policy)
+    assert restored._turned == {"s"}
+    assert np.array_equal(
+        restored.probabilities(Context("s"), ARMS), policy.probabilities(Context("s"), ARMS)
+    )
+    assert int(np.argmax(restored.probabilities(Context("s"), ARMS))) == 2
+
+
+def test_a_state_saved_before_turned_segments_existed_still_loads() -> None:
+    policy = SegmentMixPolicy()
+    policy.learn(_served(policy, "s", best=0, n=200))
+    header, _, model = policy.save()[len(MAGIC) :].partition(b"\n")
+    old = json.loads(header)
+    del old["turned"]
+    restored = restore_policy(policy.name, policy.describe_args(), _state_with(old, model))
+    assert np.array_equal(
+        restored.probabilities(Context("s"), ARMS), policy.probabilities(Context("s"), ARMS)
+    )

@@ -6,8 +6,9 @@ same seeds and the same batches.
 Target (issue 14): on every scenario, the default's mean share of the oracle is within 0.01
 of the best peer's mean, or better.
 
-The seeds are held out: the default's settings were chosen on seeds 1-8, and this reports
-101-111. A single run's share can differ by 0.2 between seeds, so fewer seeds cannot tell
+The seeds are held out: the default's settings were chosen on seeds 1-8 (its change test on
+1-24), and this reports 101-111; the README's headline run is ``--project default --seeds``
+112-151. A single run's share can differ by 0.2 between seeds, so fewer seeds cannot tell
 0.01 apart (``--seeds`` takes others).
 Prints a table to stderr and one JSON object per line to stdout:
 ``learning.<scenario>.<policy>`` (mean share of the oracle in the last quarter, with its

@@ -104,19 +104,24 @@ class SegmentMixPolicy(Policy):
         except InvalidPolicyArgs as exc:
             raise InvalidPolicyArgs(f"vw settings: {exc}") from exc
         self.thompson = ThompsonPolicy(draws=draws, floor=0.0, seed=self.seed, change_z=change_z)
-        # Segments whose taste turned: Thompson sampling, restarted, serves them until the
-        # evidence gathered since says otherwise.
+        # Segments whose taste turned: Thompson sampling, restarted, serves them until both
+        # members have evidence on the new taste.
         self._turned: set[str] = set()
         # segment -> [VW's sum of w * reward, VW's sum of w, the same for Thompson], where w is
         # the member's probability of the logged artwork over the logged propensity.
         self._snips: defaultdict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
 
+    def _has_evidence(self, segment: str) -> bool:
+        """Both members' SNIPS weights on ``segment`` reach one impression's worth."""
+        _, vw_w, _, ts_w = self._snips.get(segment, (0.0, 0.0, 0.0, 0.0))
+        return vw_w >= 1.0 and ts_w >= 1.0
+
     def vw_weight(self, segment: str) -> float:
         """The VW member's share of the mixture on ``segment``."""
         top = 1.0 - self.floor_share
-        vw_sum, vw_w, ts_sum, ts_w = self._snips.get(segment, (0.0, 0.0, 0.0, 0.0))
-        if vw_w < 1.0 or ts_w < 1.0:
+        if not self._has_evidence(segment):
             return self.floor_share if segment in self._turned else top
+        vw_sum, vw_w, ts_sum, ts_w = self._snips[segment]
         vw_value, ts_value = vw_sum / vw_w, ts_sum / ts_w
         # The rate's own variance; clamped so that all-click or no-click segments stay finite.
         rate = min(1.0 - 1e-3, max(1e-3, (vw_value + ts_value) / 2))
@@ -145,6 +150,8 @@ class SegmentMixPolicy(Policy):
             sums[1] += vw_p / ex.probability
             sums[2] += ts_p / ex.probability * ex.reward
             sums[3] += ts_p / ex.probability
+        # A turned segment with new evidence on both members is an ordinary segment again.
+        self._turned = {s for s in self._turned if not self._has_evidence(s)}
         self.vw.learn(examples)
         self.thompson.learn(examples)
         for segment in self.thompson.restarted:  # the old evidence is of the old taste

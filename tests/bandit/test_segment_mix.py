@@ -259,6 +259,9 @@ def test_a_turned_taste_hands_its_segment_to_thompson_across_checkpoints() -> No
         restored.probabilities(Context("s"), ARMS), policy.probabilities(Context("s"), ARMS)
     )
     assert int(np.argmax(restored.probabilities(Context("s"), ARMS))) == 2
+    # A batch on the new taste gives both members evidence: the evidence decides again.
+    restored.learn(_uniform("s", (0.05, 0.2, 0.7), 100, 22))
+    assert restored._turned == set() and "s" in restored._snips
 
 
 def test_a_state_saved_before_turned_segments_existed_still_loads() -> None:

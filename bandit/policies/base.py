@@ -67,3 +67,20 @@ def normalised(weights: Sequence[float] | npt.NDArray[np.float64]) -> Pmf:
     if not math.isfinite(total) or total <= 0.0:
         return np.full(len(clipped), 1.0 / len(clipped))
     return np.array([w / total for w in clipped])
+
+
+def lifted(pmf: Pmf, floor: float) -> Pmf:
+    """``pmf`` with every arm at least ``floor / len(pmf)``: each arm below the bound is
+    raised to it, and the mass comes from the arms above it, in proportion to how far above
+    they are. The same bound as mixing in ``floor`` of uniform, at a lower cost: mixing takes
+    ``floor`` from every arm, this only what the arms under the bound lack.
+
+    >>> lifted(np.array([0.97, 0.03, 0.0, 0.0]), 0.04).round(4).tolist()
+    [0.9504, 0.0296, 0.01, 0.01]
+    """
+    bound = floor / len(pmf)
+    excess = np.maximum(pmf - bound, 0.0)
+    above = float(excess.sum())
+    if above <= 0.0:
+        return np.full(len(pmf), 1.0 / len(pmf))
+    return normalised(bound + excess * ((1.0 - bound * len(pmf)) / above))

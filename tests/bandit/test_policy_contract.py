@@ -24,6 +24,7 @@ from bandit import (
     restore_policy,
     vw_text,
 )
+from bandit.policies.base import lifted
 
 POLICIES: dict[str, Callable[[], Policy]] = {
     "uniform": UniformPolicy,
@@ -88,6 +89,25 @@ def test_learning_policies_learn_the_segments(name: str) -> None:
     cool = policy.probabilities(Context("cool"), ARMS)
     assert int(np.argmax(warm)) == len(ARMS) - 1
     assert int(np.argmax(cool)) == 0
+
+
+@pytest.mark.parametrize("floor", [0.0, 0.01, 0.3, 0.99])
+def test_a_lifted_pmf_keeps_the_floors_bound_and_costs_no_more_than_mixing(floor: float) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        k = int(rng.integers(1, 9))
+        pmf = rng.dirichlet(np.full(k, 0.3)) * (rng.random(k) > 0.4)
+        pmf = pmf / pmf.sum() if pmf.sum() > 0 else np.full(k, 1.0 / k)
+        out = lifted(pmf, floor)
+        assert out.sum() == pytest.approx(1.0, abs=1e-12)
+        assert out.min() >= floor / k - 1e-12
+        mixed = (1 - floor) * pmf + floor / k
+        # The favourite keeps at least what mixing leaves it; arms above the bound keep order.
+        assert out.max() >= mixed.max() - 1e-12
+        above = pmf > floor / k
+        assert np.all(np.diff(out[above][np.argsort(pmf[above])]) >= -1e-12)
+        if np.all(pmf >= floor / k):
+            assert np.allclose(out, pmf)
 
 
 def test_epsilon_floor() -> None:

@@ -22,6 +22,7 @@ from bandit import (
     default_policy,
     restore_policy,
 )
+from bandit.policies.base import lifted
 from bandit.policies.segment_mix import MAGIC
 from tests.bandit.test_hostile_checkpoints import _with_header_options
 
@@ -77,17 +78,19 @@ def test_vw_serves_a_segment_until_both_members_have_evidence_then_the_evidence_
     assert policy.vw_weight("all") == pytest.approx(0.5)
 
 
-def test_the_pmf_is_the_weighted_mixture_of_its_members_above_the_floor() -> None:
+def test_the_pmf_is_the_weighted_mixture_of_its_members_lifted_to_the_floor() -> None:
     policy = SegmentMixPolicy(floor=0.03)
     policy.learn(_served(policy, "s", best=0, n=400))
     context = Context("s")
-    w = policy.vw_weight("s")
+    w = policy.vw_weight("s", ARMS)
     members = w * policy.vw.probabilities(context, ARMS) + (1 - w) * policy.thompson.probabilities(
         context, ARMS
     )
-    expected = 0.97 * members + 0.01
-    assert np.allclose(policy.probabilities(context, ARMS), expected, atol=1e-12)
-    assert policy.probabilities(context, ARMS).min() >= 0.01 - 1e-12
+    pmf = policy.probabilities(context, ARMS)
+    assert np.allclose(pmf, lifted(members, 0.03), atol=1e-12)
+    assert pmf.min() >= 0.01 - 1e-12
+    # Lifting costs the favourite no more than mixing in the floor would.
+    assert pmf.max() >= (0.97 * members + 0.01).max() - 1e-12
 
 
 def test_each_member_is_scored_against_the_state_that_served_the_batch() -> None:
@@ -197,6 +200,15 @@ def _state_with(header: object, model: bytes | None = None) -> bytes:
         _state_with({"thompson": [], "snips": []}, b"\0" * 64),  # VW bytes that are junk
         _state_with({"thompson": [], "snips": [], "turned": "s"}),
         _state_with({"thompson": [], "snips": [], "turned": [1]}),
+        _state_with({"thompson": [], "snips": [], "seen": [["s", 1]]}),
+        _state_with({"thompson": [], "snips": [], "seen": {"s": [1, "2"]}}),
+        _state_with({"thompson": [], "snips": [], "seen": {"s": [True]}}),
+        _state_with({"thompson": [], "snips": [], "seen": {"s": [-1]}}),
+        _state_with({"thompson": [], "snips": [], "fresh": {"s": 1}}),
+        _state_with({"thompson": [], "snips": [], "fresh": [["s", 1, 1.0, 2.0, 1.0]]}),
+        _state_with({"thompson": [], "snips": [], "fresh": [["s", "1", 1.0, 2.0, 1.0, 2.0]]}),
+        _state_with({"thompson": [], "snips": [], "fresh": [["s", 1, 3.0, 2.0, 1.0, 2.0]]}),
+        _state_with({"thompson": [], "snips": [], "fresh": [["s", 1, 1.0, 2.0, 1.0, 1e999]]}),
     ],
 )
 def test_a_state_that_cannot_be_right_is_refused_on_restore(state: bytes) -> None:
@@ -229,14 +241,16 @@ def test_thompson_member_settings_match_a_standalone_thompson_policy() -> None:
     assert policy.thompson.params == expected.params
 
 
-def _uniform(segment: str, rates: tuple[float, ...], n: int, seed: int) -> list[LearningExample]:
-    """``n`` impressions per artwork of `ARMS`, shown uniformly, clicked at ``rates``."""
+def _uniform(
+    segment: str, rates: tuple[float, ...], n: int, seed: int, arms: tuple[Arm, ...] = ARMS
+) -> list[LearningExample]:
+    """``n`` impressions per artwork of ``arms``, shown uniformly, clicked at ``rates``."""
     rng = np.random.default_rng(seed)
-    p = 1 / len(ARMS)
+    p = 1 / len(arms)
     return [
-        LearningExample(Context(segment), ARMS, arm, p, float(rng.random() < rates[arm]))
+        LearningExample(Context(segment), arms, arm, p, float(rng.random() < rates[arm]))
         for _ in range(n)
-        for arm in range(len(ARMS))
+        for arm in range(len(arms))
     ]
 
 
@@ -274,3 +288,60 @@ def test_a_state_saved_before_turned_segments_existed_still_loads() -> None:
     assert np.array_equal(
         restored.probabilities(Context("s"), ARMS), policy.probabilities(Context("s"), ARMS)
     )
+
+
+TITLE = ARMS[:2]  # a title the segment is served first with two artworks, then a third
+
+
+def test_an_artwork_added_to_a_served_title_is_weighed_on_its_own_record() -> None:
+    """VW's record on the segment predates the newcomer: on the title that gained it,
+    Thompson leads until both members have evidence since its arrival; elsewhere, and on a
+    title offered for the first time, the segment's own values decide."""
+    policy = SegmentMixPolicy()
+    policy._snips["s"] = [600.0, 1000.0, 100.0, 1000.0]  # VW far ahead on the segment
+    first = [LearningExample(Context("s"), TITLE, i % 2, 0.5, 0.0) for i in range(40)]
+    policy.learn(first)
+    assert policy.vw_weight("s", TITLE) == pytest.approx(0.98)
+    assert policy.vw_weight("s", ARMS) == pytest.approx(policy.floor_share)  # 3 joined 1, 2
+    assert policy.vw_weight("t", ARMS) == pytest.approx(0.98)  # t was never offered 1, 2
+    policy.learn(_uniform("s", (0.1, 0.1, 0.6), 60, 1))
+    record = policy._fresh["s"][3]
+    assert record[1] >= 1.0 and record[3] >= 1.0
+    assert record[2] / record[3] > record[0] / record[1]  # Thompson found the newcomer
+    assert policy.vw_weight("s", ARMS) < 0.5 < policy.vw_weight("s", TITLE)
+    restored = _rebuilt(policy)
+    assert restored._fresh == policy._fresh and restored._seen == policy._seen
+    for arms in (TITLE, ARMS):
+        assert np.array_equal(
+            restored.probabilities(Context("s"), arms), policy.probabilities(Context("s"), arms)
+        )
+
+
+def test_without_fresh_lead_a_newcomer_is_weighed_on_the_segments_values() -> None:
+    policy = SegmentMixPolicy(fresh_lead=False)
+    policy.learn([LearningExample(Context("s"), TITLE, i % 2, 0.5, 0.0) for i in range(40)])
+    policy.learn(_uniform("s", (0.1, 0.1, 0.6), 60, 1))
+    assert policy.vw_weight("s", ARMS) == policy.vw_weight("s") and not policy._fresh["s"]
+    assert _rebuilt(policy).fresh_lead is False
+
+
+def test_a_turned_taste_drops_the_segments_newcomer_records_with_its_values() -> None:
+    policy = SegmentMixPolicy()
+    policy.learn(_uniform("s", (0.6, 0.2), 50, 30, arms=TITLE))
+    for seed in range(4):
+        policy.learn(_uniform("s", (0.6, 0.2, 0.1), 100, seed))
+    assert 3 in policy._fresh["s"]
+    policy.learn(_uniform("s", (0.05, 0.2, 0.7), 100, 20))
+    assert policy._turned == {"s"} and "s" not in policy._fresh
+
+
+def test_a_state_saved_before_newcomer_records_existed_loads_with_none() -> None:
+    policy = SegmentMixPolicy()
+    policy.learn(_served(policy, "s", best=0, n=200))
+    header, _, model = policy.save()[len(MAGIC) :].partition(b"\n")
+    old = json.loads(header)
+    del old["seen"], old["fresh"]
+    restored = restore_policy(policy.name, policy.describe_args(), _state_with(old, model))
+    assert isinstance(restored, SegmentMixPolicy) and not restored._seen
+    # Nothing counts as offered yet, so no artwork is a newcomer until a batch is learned.
+    assert restored.vw_weight("s", ARMS) == restored.vw_weight("s")

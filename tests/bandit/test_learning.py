@@ -39,13 +39,13 @@ def _default(scenario: str) -> ScenarioResult:
 # (scenario, the last quarter's share of the oracle this seed gives, margin allowed). The
 # margin absorbs floating-point differences between VW builds, not learning differences.
 EXPECTED = [
-    ("segment_taste", 0.931, 0.02),
-    ("feature_taste", 0.916, 0.02),
-    ("mixed", 0.806, 0.02),
-    ("many_titles", 0.828, 0.02),
-    ("sparse_segments", 0.822, 0.02),
-    ("device", 0.897, 0.02),
-    ("drift", 0.899, 0.02),
+    ("segment_taste", 0.923, 0.02),
+    ("feature_taste", 0.951, 0.02),
+    ("mixed", 0.802, 0.02),
+    ("many_titles", 0.846, 0.02),
+    ("sparse_segments", 0.824, 0.02),
+    ("device", 0.883, 0.02),
+    ("drift", 0.892, 0.02),
 ]
 
 
@@ -69,7 +69,7 @@ def test_a_new_artwork_is_shown_to_most_of_its_segment_at_once() -> None:
     result = _default("new_artwork")
     assert result.cold_start is not None and result.cold_start <= 1_000
     assert result.adoption is not None and result.adoption >= 0.9
-    assert result.share_of_oracle >= 0.962 - 0.02
+    assert result.share_of_oracle >= 0.955 - 0.02
 
 
 class LoggedAgent:

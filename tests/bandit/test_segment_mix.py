@@ -152,6 +152,8 @@ def test_where_tastes_follow_the_segment_thompson_takes_over_and_vw_keeps_its_fl
         {"draws": 10},
         {"change_z": "4"},
         {"change_z": 1000.0},
+        {"fresh_lead": "yes"},
+        {"fresh_lead": 1},
         {"vw": {"exploration": "cover"}},
         {"vw": {"interactions": ["u a"]}},
         {"vw": {"floor": 0.5}},

@@ -79,8 +79,9 @@ def lifted(pmf: Pmf, floor: float) -> Pmf:
     [0.9504, 0.0296, 0.01, 0.01]
     """
     bound = floor / len(pmf)
-    excess = np.maximum(pmf - bound, 0.0)
-    above = float(excess.sum())
+    excess = [p - bound if p > bound else 0.0 for p in pmf.tolist()]  # plain Python: arms are few
+    above = math.fsum(excess)
     if above <= 0.0:
         return np.full(len(pmf), 1.0 / len(pmf))
-    return normalised(bound + excess * ((1.0 - bound * len(pmf)) / above))
+    scale = (1.0 - bound * len(pmf)) / above
+    return normalised([bound + e * scale for e in excess])

@@ -193,9 +193,8 @@ class SegmentMixPolicy(Policy):
         for (vw_p, ts_p), ex in zip(members, examples, strict=True):
             segment = ex.context.segment
             records = [self._snips[segment]]
-            newcomers = self._newcomers(segment, ex.arms)
-            fresh = self._fresh[segment]
-            records += [fresh.setdefault(i, [0.0, 0.0, 0.0, 0.0]) for i in newcomers]
+            for i in self._newcomers(segment, ex.arms):
+                records.append(self._fresh[segment].setdefault(i, [0.0, 0.0, 0.0, 0.0]))
             self._seen[segment].update(arm.id for arm in ex.arms)
             for sums in records:
                 sums[0] += vw_p / ex.probability * ex.reward

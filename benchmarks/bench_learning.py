@@ -36,8 +36,8 @@ import peers
 from report import emit
 
 from bandit import SegmentMixPolicy, ThompsonPolicy, VWPolicy
-from bandit.progress import progress_bar
 from bandit.simulate import SCENARIOS, Agent, PolicyAgent, ScenarioResult, run_scenario
+from thumbnail_bandit.progress import progress_bar
 
 PROJECT: dict[str, Callable[[], Agent]] = {
     "default": lambda: PolicyAgent(SegmentMixPolicy),

@@ -132,7 +132,7 @@ def serve(url: str, workers: int, log_file: Path) -> tuple[subprocess.Popen[byte
     command = [
         sys.executable,
         "-m",
-        "bandit.cli.main",
+        "thumbnail_bandit",
         "serve",
         "--db",
         url,

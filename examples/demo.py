@@ -31,7 +31,7 @@ from bandit.simulate import DEFAULT_TASTES, Audience  # noqa: E402
 from examples.demo_media import TITLES, write_title  # noqa: E402
 from examples.demo_report import Shown, write_report  # noqa: E402
 from examples.demo_truth import CHECKED, holdout_checkpoint, true_value, verdict  # noqa: E402
-from thumbnails.cli import main as thumbnails_main  # noqa: E402
+from thumbnail_bandit.cli.extract import thumbnails_main  # noqa: E402
 
 CLIP = ROOT / "examples" / "media" / "bigbuckbunny.mp4"
 
@@ -236,6 +236,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    from bandit.cli.boundary import run_guarded
+    from thumbnail_bandit.cli.boundary import run_guarded
 
     sys.exit(run_guarded(lambda: (main(), 0)[1]))

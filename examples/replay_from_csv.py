@@ -2,7 +2,7 @@
 
     python examples/replay_from_csv.py
 
-The same as ``python -m bandit.replay --log examples/data/sample_log.csv --target ...``.
+The same as ``thumbnail-bandit replay --log examples/data/sample_log.csv --target ...``.
 """
 
 from __future__ import annotations

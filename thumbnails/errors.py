@@ -33,5 +33,6 @@ class OutputError(ThumbnailsError):
     """The output folder could not be written."""
 
 
-class RayUnavailable(ThumbnailsError):
-    """``--ray``: Ray is not installed, or the cluster cannot be started or reached."""
+class RunnerUnavailable(ThumbnailsError):
+    """The runner a catalogue run was given cannot start: its cluster cannot be reached, or
+    what it needs is not installed."""

@@ -1,4 +1,5 @@
-"""Write one video's output folder: cropped images, a contact sheet and manifest.json.
+"""Write one video's output folder: cropped images, a contact sheet and manifest.json; and
+`extract`, the one-call way from a video to its candidates (and their folder).
 
 The folder appears whole or not at all: everything is written to a hidden sibling first and
 renamed into place, so an interrupted run never leaves a half-written folder behind.
@@ -23,7 +24,7 @@ import numpy as np
 from thumbnails.candidate import Candidate
 from thumbnails.errors import OutputError
 from thumbnails.image import Image
-from thumbnails.pipeline import Extraction
+from thumbnails.pipeline import Extraction, analyse_video
 
 JPEG_QUALITY = 92
 TILE_WIDTH = 320
@@ -193,3 +194,25 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
     os.rename(folder, retired)
     os.rename(staging, folder)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def extract(
+    path: str | Path,
+    top_k: int = 8,
+    *,
+    out: str | Path | None = None,
+    frame_step: int | None = None,
+) -> list[Candidate]:
+    """Ranked, diverse candidate artwork from one video.
+
+    With ``out``, also writes ``out/<video name>/`` (images, contact sheet, manifest.json) and
+    the returned candidates carry their image paths.
+
+    >>> from thumbnails import extract                          # doctest: +SKIP
+    >>> for c in extract("clip.mp4", top_k=5):                  # doctest: +SKIP
+    ...     print(c.timestamp_s, round(c.score, 2), c.features["sharpness"])
+    """
+    result = analyse_video(path, top_k, frame_step=frame_step)
+    if out is None:
+        return result.candidates
+    return write_output(result, Path(out)).candidates

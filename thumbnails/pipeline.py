@@ -435,27 +435,3 @@ def _rank(
         )
         crops.append(entry.image[y : y + h, x : x + w])
     return candidates, crops
-
-
-def extract(
-    path: str | Path,
-    top_k: int = 8,
-    *,
-    out: str | Path | None = None,
-    frame_step: int | None = None,
-) -> list[Candidate]:
-    """Ranked, diverse candidate artwork from one video.
-
-    With ``out``, also writes ``out/<video name>/`` (images, contact sheet, manifest.json) and
-    the returned candidates carry their image paths.
-
-    >>> from thumbnails import extract                          # doctest: +SKIP
-    >>> for c in extract("clip.mp4", top_k=5):                  # doctest: +SKIP
-    ...     print(c.timestamp_s, round(c.score, 2), c.features["sharpness"])
-    """
-    result = analyse_video(path, top_k, frame_step=frame_step)
-    if out is None:
-        return result.candidates
-    from thumbnails.output import write_output
-
-    return write_output(result, Path(out)).candidates

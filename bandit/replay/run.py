@@ -1,4 +1,4 @@
-"""Evaluate targets on a log: the library entry point behind ``python -m bandit.replay``."""
+"""Evaluate targets on a log: the library entry point behind ``thumbnail-bandit replay``."""
 
 from __future__ import annotations
 

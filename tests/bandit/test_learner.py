@@ -12,10 +12,10 @@ import numpy as np
 from sqlalchemy import select
 
 from bandit import ArtworkChooser, Context, Learner, VWPolicy, restore_policy
-from bandit.learn import main as learn_main
 from storage import Log, head_checkpoint, open_log
 from storage.models import CheckpointRow
 from tests.bandit.helpers import Clock, add_title, sessions_of
+from thumbnail_bandit.cli.main import main as cli_main
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)  # every decision has matured by then
 
@@ -129,9 +129,9 @@ def test_more_decisions_continue_from_the_cursor(log: Log) -> None:
 
 def test_learn_command(log: Log, log_url: str, capsys: object) -> None:
     _serve(log, 20)
-    assert learn_main(["--db", log_url]) == 0  # decisions not yet matured: nothing to learn
-    assert learn_main(["--db", log_url, "--set", "exploration=nope"]) == 1
-    assert learn_main(["--db", "postgresql://x@127.0.0.1:1/none"]) == 1
+    assert cli_main(["learn", "--db", log_url]) == 0  # decisions not yet matured: nothing to learn
+    assert cli_main(["learn", "--db", log_url, "--set", "exploration=nope"]) == 1
+    assert cli_main(["learn", "--db", "postgresql://x@127.0.0.1:1/none"]) == 1
 
 
 def test_learn_command_learns_matured_decisions(log: Log, log_url: str) -> None:
@@ -140,7 +140,7 @@ def test_learn_command_learns_matured_decisions(log: Log, log_url: str) -> None:
     chooser = ArtworkChooser(log, clock=past)
     for i in range(10):
         chooser.choose("t", {"segment": "a"}, event_id=f"old{i}")
-    assert learn_main(["--db", log_url]) == 0
+    assert cli_main(["learn", "--db", log_url]) == 0
     with sessions_of(log)() as s:
         head = head_checkpoint(s)
     assert head is not None and head.last_seq == 10

@@ -51,7 +51,7 @@ def _rebuilt(policy: SegmentMixPolicy) -> SegmentMixPolicy:
 
 
 def test_it_is_the_default_of_the_chooser_the_learner_and_the_cli() -> None:
-    from bandit.cli.settings import PolicySettings, read_settings
+    from thumbnail_bandit.cli.settings import PolicySettings, read_settings
 
     assert isinstance(default_policy(), SegmentMixPolicy)
     assert PolicySettings().name == "segment_mix"

@@ -33,7 +33,8 @@ def test_replay_command_on_the_sample_log() -> None:
         [
             sys.executable,
             "-m",
-            "bandit.replay",
+            "thumbnail_bandit",
+            "replay",
             "--log",
             "examples/data/sample_log.csv",
             "--target",

@@ -13,7 +13,7 @@ import pytest
 
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 from tests.thumbnails.synthetic import make_clip, scene
-from thumbnails.cli import main
+from thumbnail_bandit.cli.extract import thumbnails_main as main
 from thumbnails.inputs import expand_inputs
 from thumbnails.memo import INDEX_NAME
 from thumbnails.output import output_name

@@ -17,8 +17,10 @@ import pytest
 
 from storage import open_log
 from tests.thumbnails.synthetic import make_story_video, pan, scene, write_video
-from thumbnails import CatalogueRun, RayUnavailable, extract_catalogue
-from thumbnails.cli import main
+from thumbnail_bandit.catalogue_log import LogDoneStore
+from thumbnail_bandit.cli.extract import thumbnails_main as main
+from thumbnail_bandit.ray_runner import RayRunner, RayUnavailable
+from thumbnails import CatalogueResult, CatalogueRun, Extracted, Failed, Skipped, extract_catalogue
 
 THUMBNAILS = Path(sys.executable).parent / "thumbnails"
 
@@ -35,8 +37,16 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return [first, second, twin]
 
 
-def _outcomes(results: list[dict[str, object]]) -> list[str]:
-    return ["error" if "error" in r else "skipped" if r.get("skipped") else "done" for r in results]
+def _outcomes(results: list[CatalogueResult]) -> list[str]:
+    return [
+        "error" if isinstance(r, Failed) else "skipped" if isinstance(r, Skipped) else "done"
+        for r in results
+    ]
+
+
+def _folder(result: CatalogueResult) -> Path:
+    assert isinstance(result, Extracted | Skipped), result
+    return result.folder
 
 
 def test_a_rerun_skips_what_is_done(videos: list[Path], tmp_path: Path) -> None:
@@ -44,10 +54,10 @@ def test_a_rerun_skips_what_is_done(videos: list[Path], tmp_path: Path) -> None:
     first = extract_catalogue(videos, run)
     assert _outcomes(first) == ["done"] * 3
     # The twin has the first video's bytes, but it is another title: its own folder.
-    assert [Path(str(r["output"])).name for r in first] == ["first", "second", "twin"]
+    assert [_folder(r).name for r in first] == ["first", "second", "twin"]
     again = extract_catalogue(videos, run)
     assert _outcomes(again) == ["skipped"] * 3
-    assert [r["candidates"] for r in again] == [r["candidates"] for r in first]
+    assert [r.manifest["candidates"] for r in again] == [r.manifest["candidates"] for r in first]  # type: ignore[union-attr]
     assert _outcomes(extract_catalogue(videos, CatalogueRun(out=run.out, top_k=3, force=True))) == (
         ["done"] * 3
     )
@@ -88,7 +98,7 @@ def test_a_crafted_index_cannot_point_outside_out(videos: list[Path], tmp_path: 
     for planted in ["../elsewhere/first", "/etc", "..", ".hidden", "a\\..\\b"]:
         index.write_text(json.dumps({key: planted}))
         [result] = extract_catalogue(videos[:1], run)
-        assert not result.get("skipped") and Path(str(result["output"])).parent == run.out
+        assert isinstance(result, Extracted) and result.folder.parent == run.out
 
 
 def test_a_crafted_log_row_cannot_point_outside_out(
@@ -101,11 +111,15 @@ def test_a_crafted_log_row_cannot_point_outside_out(
     planted.mkdir(parents=True)
     (planted / "manifest.json").write_text('{"video": "planted", "candidates": []}')
     with open_log(log_url, create=True) as log:
-        assert extract_catalogue(videos[:1], CatalogueRun(out=out, top_k=3), log)
+        assert extract_catalogue(
+            videos[:1], CatalogueRun(out=out, top_k=3), done=LogDoneStore(log, out)
+        )
         with log.engine.begin() as conn:
             conn.execute(text("UPDATE extractions SET output = :o"), {"o": str(planted)})
-        [result] = extract_catalogue(videos[:1], CatalogueRun(out=out, top_k=3), log)
-    assert not result.get("skipped") and Path(str(result["output"])).parent == out
+        [result] = extract_catalogue(
+            videos[:1], CatalogueRun(out=out, top_k=3), done=LogDoneStore(log, out)
+        )
+    assert isinstance(result, Extracted) and result.folder.parent == out
 
 
 def test_with_a_log_the_log_is_the_store(
@@ -135,7 +149,7 @@ def test_without_ray_installed_ray_is_one_clear_error(
 ) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
     with pytest.raises(RayUnavailable, match=r"pip install 'thumbnail-bandit\[ray\]'"):
-        extract_catalogue(videos[:1], CatalogueRun(out=tmp_path / "out", ray="local"))
+        extract_catalogue(videos[:1], CatalogueRun(out=tmp_path / "out"), runner=RayRunner())
     assert not (tmp_path / "out").exists()
 
 

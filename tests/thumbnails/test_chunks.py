@@ -16,7 +16,7 @@ import thumbnails.chunks
 import thumbnails.pipeline
 from tests.thumbnails.encoded import film_shots, write_film
 from tests.thumbnails.synthetic import StoryVideo, make_long_video
-from thumbnails import CatalogueRun, Extraction, analyse_video, extract_catalogue
+from thumbnails import CatalogueRun, Extracted, Extraction, analyse_video, extract_catalogue
 from thumbnails.chunks import SpanMerger, plan_pieces
 from thumbnails.pipeline import analyse_span
 
@@ -112,9 +112,9 @@ def test_the_catalogue_splits_a_long_film_across_workers(film: StoryVideo, tmp_p
     [result] = extract_catalogue(
         [film.path], CatalogueRun(out=out, top_k=6, workers=2, chunk_s=10.0)
     )
-    assert "error" not in result, result
+    assert isinstance(result, Extracted), result
     expected = _in_pieces(film.path, 10.0, 6)
-    assert [c["frame_index"] for c in result["candidates"]] == [
+    assert [c["frame_index"] for c in result.manifest["candidates"]] == [
         c.frame_index for c in expected.candidates
     ]
     manifest = json.loads((out / "film" / "manifest.json").read_text())

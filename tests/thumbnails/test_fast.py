@@ -14,8 +14,8 @@ import pytest
 from tests.thumbnails.conftest import BIG_BUCK_BUNNY
 from tests.thumbnails.encoded import film_shots, write_film, write_h264
 from tests.thumbnails.synthetic import StoryVideo, make_long_video, pan, scene
+from thumbnail_bandit.cli.extract import thumbnails_main as main
 from thumbnails import Extraction, analyse_video
-from thumbnails.cli import main
 from thumbnails.keyframes import analyse_keyframes
 
 

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bandit.cli.replay import main
 from bandit.replay import (
     BadLog,
     BadTarget,
@@ -21,6 +20,13 @@ from bandit.replay import (
     parse_target,
     run_replay,
 )
+from thumbnail_bandit.cli.main import main as cli_main
+
+
+def main(argv: list[str]) -> int:
+    """``thumbnail-bandit replay ...``, in this process."""
+    return cli_main(["replay", *argv])
+
 
 HEADER = "event_id,timestamp,segment,action,propensity,reward,candidates,device"
 GOOD = [

@@ -1,0 +1,75 @@
+"""``thumbnail-bandit learn``: join matured decisions and learn them into checkpoints."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import storage
+from bandit.errors import InvalidPolicyArgs
+from bandit.learner import Learner
+from bandit.policies.registry import DEFAULT_POLICY, POLICIES
+from thumbnail_bandit.cli.settings import read_settings, same_policy
+from thumbnail_bandit.cli.usage import UsageError
+from thumbnail_bandit.progress import progress_bar
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    learn = commands.add_parser(
+        "learn",
+        help="learn the log's matured decisions into a new checkpoint, exactly once",
+        description="Join decisions whose reward window has closed and learn them into a new"
+        " checkpoint, exactly once. The policy settings apply to a log with no checkpoint yet;"
+        " a log that has one keeps its policy unless --restart-from-scratch is given.",
+    )
+    learn.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL URL)")
+    learn.add_argument(
+        "--policy", choices=sorted(POLICIES), help=f"policy (default: {DEFAULT_POLICY})"
+    )
+    learn.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a policy setting, e.g. --set exploration=squarecb --set gamma_scale=50",
+    )
+    learn.add_argument("--settings", type=Path, help="a TOML file: policy = NAME and [params]")
+    learn.add_argument(
+        "--restart-from-scratch",
+        action="store_true",
+        help="train these settings' policy afresh on the whole log, replacing the log's model",
+    )
+    learn.add_argument("--every", type=float, help="keep going: learn again every N seconds")
+    learn.add_argument("--quiet", action="store_true", help="no progress bar")
+    learn.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.every is not None and not args.every > 0:
+        raise UsageError(f"--every takes a number of seconds above 0, got {args.every}")
+    settings = read_settings(args.policy, args.set, args.settings)
+    with (
+        storage.open_log(args.db) as log,
+        Learner(log, settings.build, restart=args.restart_from_scratch) as learner,
+    ):
+        head = learner.head_policy()
+        changed = head is not None and not same_policy(settings, *head)
+        if changed and settings.explicit and not args.restart_from_scratch:
+            raise InvalidPolicyArgs(
+                "the log's model was learned with other policy settings; changing them"
+                " discards what it learned. Rerun with --restart-from-scratch to train the"
+                " new settings on the whole log, or drop --policy/--set/--settings to keep"
+                " learning the current one"
+            )
+        while True:
+            with progress_bar("learning", "example", quiet=args.quiet) as bar:
+                report = learner.run_once(progress=bar)
+            print(
+                f"joined {report.joined}, learned {report.learned}, skipped {report.skipped};"
+                f" checkpoint {report.version} at sequence {report.last_seq}",
+                flush=True,
+            )
+            if args.every is None:
+                return 0
+            time.sleep(args.every)

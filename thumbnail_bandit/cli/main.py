@@ -1,0 +1,65 @@
+"""``thumbnail-bandit``: one command line for the whole engine.
+
+Subcommands: ``create``, ``extract`` (also the ``thumbnails extract`` command), ``learn``,
+``replay``, ``titles``, ``checkpoints``, ``decision`` (one logged decision), ``serve`` (the HTTP
+decision service) and ``keys`` (its API keys). Results go to stdout, diagnostics to stderr;
+every failure a user can cause is one ``error:`` line, exit status 1 (2 for a usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import storage
+from thumbnail_bandit.cli import (
+    checkpoints,
+    decision,
+    extract,
+    keys,
+    learn,
+    replay,
+    serve,
+    titles,
+)
+from thumbnail_bandit.cli.boundary import run_guarded
+from thumbnails.catalogue import package_version
+
+
+def versioned(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="thumbnail-bandit",
+        description="Personalised title artwork: extract candidates, learn from the decision"
+        " log, and evaluate policies by replay.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    create = commands.add_parser("create", help="create an empty log (SQLite file or schema)")
+    create.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL URL)")
+    create.set_defaults(run=_create)
+    for module in (extract, learn, replay, titles, checkpoints, serve, keys, decision):
+        module.add_parser(commands)
+    versioned(parser)
+    for sub in commands.choices.values():
+        versioned(sub)
+    return parser
+
+
+def _create(args: argparse.Namespace) -> int:
+    with storage.open_log(args.db, create=True) as log:
+        print(f"log ready: {log.url}")
+    return 0
+
+
+def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
+    """Parse ``argv`` and run the chosen subcommand inside the error boundary."""
+    args = parser.parse_args(list(argv))
+    return run_guarded(lambda: int(args.run(args)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_parsed(build_parser(), sys.argv[1:] if argv is None else argv)

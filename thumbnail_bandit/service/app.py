@@ -1,0 +1,58 @@
+"""The decision service as an ASGI app: ``create_app(ServiceSettings(db=...))``.
+
+A thin adapter: routes parse the request, call `ArtworkChooser` (or the `storage.Log`, for
+admin work) exactly as a Python caller would, and map errors to problem responses. The log's
+guarantees therefore hold once, in the library: decisions logged with their pmf before the
+answer, idempotent rewards, exactly-once learning by ``thumbnail-bandit learn``.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from thumbnail_bandit.service import problems
+from thumbnail_bandit.service.middleware import BodyLimit, RequestMetrics
+from thumbnail_bandit.service.routes import events, health, keys, rank, titles
+from thumbnail_bandit.service.runtime import ServiceState
+from thumbnail_bandit.service.settings import ServiceSettings
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """The app for one worker. The log is opened when the app starts (lifespan), so a bad
+    ``db`` fails the start-up, not the first request."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = ServiceState(settings)
+        app.state.service = state
+        # Everything loaded so far (FastAPI, pydantic, VW, SQLAlchemy: ~115,000 objects) lives
+        # as long as the worker. Frozen, it is left out of every later garbage collection; a
+        # full collection over it took ~70 ms here and stalled about one rank in a hundred.
+        gc.collect()
+        gc.freeze()
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(
+        title="thumbnail-bandit decision service",
+        version="1",
+        summary="Rank artwork per user, reward it, and learn, over the SQL decision log.",
+        lifespan=lifespan,
+    )
+    problems.install(app, settings.retry_after_s)
+    for module in (rank, events, titles, keys, health):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's factory for worker processes: settings from the environment."""
+    return create_app(ServiceSettings.from_env())

@@ -30,8 +30,9 @@ from thumbnails.output import (
     write_encoded,
     write_output,
 )
-from thumbnails.pipeline import Extraction, analyse_video
+from thumbnails.pipeline import analyse_video
 from thumbnails.quality import QualityGate
+from thumbnails.ranking import Extraction
 from thumbnails.still import StillImage, describe_image
 from thumbnails.work import Failed, Job, Runner, Task
 

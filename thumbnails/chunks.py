@@ -27,7 +27,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from thumbnails.decode import VideoStream
-from thumbnails.pipeline import WINDOW_S, Extraction, Span, finish_extraction
+from thumbnails.pipeline import WINDOW_S, Span
+from thumbnails.ranking import Extraction, finish_extraction
 from thumbnails.retention import window_of
 from thumbnails.shortlist import Shortlist, Shortlisted, shortlist_capacity
 

@@ -28,15 +28,9 @@ from thumbnails.analysis import FrameAnalyser, FrameStats
 from thumbnails.decode import DecodedFrame, VideoInfo, VideoStream
 from thumbnails.errors import VideoUnreadable
 from thumbnails.image import Image
-from thumbnails.pipeline import (
-    WINDOW_S,
-    Extraction,
-    analyse_video,
-    auto_frame_step,
-    face_detector,
-    finish_extraction,
-)
+from thumbnails.pipeline import WINDOW_S, analyse_video, auto_frame_step
 from thumbnails.quality import QualityGate, Rejection
+from thumbnails.ranking import Extraction, face_detector, finish_extraction
 from thumbnails.retention import window_of
 from thumbnails.scoring import quick_score
 from thumbnails.shortlist import Shortlist, Shortlisted, shortlist_capacity

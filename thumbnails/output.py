@@ -24,7 +24,8 @@ import numpy as np
 from thumbnails.candidate import Candidate
 from thumbnails.errors import OutputError
 from thumbnails.image import Image
-from thumbnails.pipeline import Extraction, analyse_video
+from thumbnails.pipeline import analyse_video
+from thumbnails.ranking import Extraction
 
 JPEG_QUALITY = 92
 TILE_WIDTH = 320

@@ -16,7 +16,7 @@ from thumbnails.dedupe import Signature
 from thumbnails.errors import ImageUnreadable
 from thumbnails.features import describe
 from thumbnails.letterbox import active_box
-from thumbnails.pipeline import face_detector
+from thumbnails.ranking import face_detector
 from thumbnails.scoring import final_score
 from thumbnails.shortlist import Shortlisted
 

@@ -16,6 +16,7 @@ from typing import Any
 import storage
 from thumbnail_bandit.catalogue_log import LogDoneStore
 from thumbnail_bandit.cli.boundary import fail, printable
+from thumbnail_bandit.cli.program import run_parsed, versioned
 from thumbnail_bandit.cli.usage import UsageError
 from thumbnail_bandit.progress import CatalogueBars
 from thumbnails import (
@@ -188,8 +189,6 @@ def _as_json(result: CatalogueResult) -> dict[str, Any]:
 
 def thumbnails_main(argv: list[str] | None = None) -> int:
     """The ``thumbnails`` command: ``thumbnails extract ...``, as ``thumbnail-bandit extract``."""
-    from thumbnail_bandit.cli.main import run_parsed, versioned
-
     parser = argparse.ArgumentParser(
         prog="thumbnails", description="Pull ranked, diverse candidate artwork out of videos."
     )

@@ -23,12 +23,7 @@ from thumbnail_bandit.cli import (
     serve,
     titles,
 )
-from thumbnail_bandit.cli.boundary import run_guarded
-from thumbnails.catalogue import package_version
-
-
-def versioned(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+from thumbnail_bandit.cli.program import run_parsed, versioned
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,12 +48,6 @@ def _create(args: argparse.Namespace) -> int:
     with storage.open_log(args.db, create=True) as log:
         print(f"log ready: {log.url}")
     return 0
-
-
-def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
-    """Parse ``argv`` and run the chosen subcommand inside the error boundary."""
-    args = parser.parse_args(list(argv))
-    return run_guarded(lambda: int(args.run(args)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,6 @@ from bandit.errors import (
     UnknownEvent,
     UnknownTitle,
 )
-from bandit.explain import ArtworkExplanation, Contribution
 from bandit.learner import Learner, LearnReport
 from bandit.policies import (
     GreedyPolicy,
@@ -36,7 +35,7 @@ from bandit.policies import (
     default_policy,
     restore_policy,
 )
-from bandit.records import Arm, Decision, LearningExample
+from bandit.records import Arm, ArtworkExplanation, Contribution, Decision, LearningExample
 
 __all__ = [
     "ActivationClosed",

@@ -12,13 +12,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import storage
-from bandit.context import Context, check_id
+from bandit.context import Context
 from bandit.errors import (
     BanditError,
     ConflictingRecord,
@@ -27,14 +26,12 @@ from bandit.errors import (
     NoActiveArtwork,
     UnknownTitle,
 )
-from bandit.explain import ArtworkExplanation, explain_vw
 from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
-from bandit.policies.segment_mix import SegmentMixPolicy
-from bandit.policies.vw import VWPolicy
-from bandit.records import Arm, Decision
+from bandit.records import Arm, ArtworkExplanation, Decision
 from bandit.sampling import sample_index
+from storage import EVENT_ID, TITLE_ID
 
 #: What reward() returns, re-exported by the bandit package so callers need not import storage.
 RewardReceipt = storage.RewardReceipt
@@ -183,7 +180,7 @@ class ArtworkChooser:
         if not title_ids:
             raise InvalidContext("name at least one title")
         for title_id in title_ids:
-            check_id("title_id", title_id, 200)
+            TITLE_ID.check(title_id, InvalidContext)
         if len(set(title_ids)) != len(title_ids):
             raise InvalidContext(f"a title is named twice: {list(title_ids)}")
         skip = _excluded_ids(excluded)
@@ -196,7 +193,7 @@ class ArtworkChooser:
             else [f"{event_id}-{i}" for i in range(len(title_ids))]
         )
         for eid in event_ids:
-            check_id("event_id", eid, 64)
+            EVENT_ID.check(eid, InvalidContext)
         self._reload()
         policy, version = self.policy_, self.policy_version
         logged_context = ctx.as_json()
@@ -315,29 +312,17 @@ class ArtworkChooser:
         self, title_id: str, context: Context | Mapping[str, Any], top: int = 5
     ) -> list[ArtworkExplanation]:
         """Each active artwork's probability and score for this context, with the features
-        that contributed most, from VW's audit. Nothing is logged."""
+        that contributed most, as the serving policy explains them (`Policy.explain`: VW's
+        audit for VW and the default; probabilities alone for the baselines). Nothing is
+        logged."""
         ctx = context if isinstance(context, Context) else Context.from_mapping(context)
-        check_id("title_id", title_id, 200)
+        TITLE_ID.check(title_id, InvalidContext)
         self._reload()
         with log_errors():
             artworks = self._writer.active_artworks(title_id)
         if not artworks:
             raise self._nothing_to_choose(title_id)
-        arms = [Arm(a.id, a.features) for a in artworks]
-        if isinstance(self.policy_, VWPolicy):
-            return explain_vw(self.policy_, ctx, arms, top)
-        if isinstance(self.policy_, SegmentMixPolicy):
-            # The features are the VW member's; the probabilities are what the mixture serves.
-            pmf = self.policy_.probabilities(ctx, arms)
-            return [
-                replace(e, probability=float(p))
-                for e, p in zip(explain_vw(self.policy_.vw, ctx, arms, top), pmf, strict=True)
-            ]
-        pmf = self.policy_.probabilities(ctx, arms)
-        return [
-            ArtworkExplanation(arm.id, float(p), float(p), ())
-            for arm, p in zip(arms, pmf, strict=True)
-        ]
+        return self.policy_.explain(ctx, [Arm(a.id, a.features) for a in artworks], top)
 
     def close(self) -> None:
         self._resources.close()

@@ -23,17 +23,6 @@ MAX_LIST = 32
 MAX_ABS_NUMBER = 1e12
 
 
-def check_id(what: str, value: object, max_length: int) -> str:
-    """``value`` if it is a string of 1 to ``max_length`` storable characters (valid Unicode,
-    no NUL, no control characters), else InvalidContext."""
-    if not isinstance(value, str):
-        raise InvalidContext(f"{what} must be a string, got {type(value).__name__}")
-    if not 0 < len(value) <= max_length:
-        raise InvalidContext(f"{what} must be 1-{max_length} characters, got {len(value)}")
-    _check_text(what, value)
-    return value
-
-
 def _check_text(what: str, value: str) -> None:
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
         raise InvalidContext(f"{what} contains a control character (NUL or similar)")

@@ -2,7 +2,9 @@
 
 Everything the chooser, the learner and replay raise is one of these; errors of the log
 underneath (`storage`) are re-rooted here by `bandit.log_boundary`, so ``except BanditError``
-catches all a user can cause.
+catches all a user can cause. Where a meaning is the log's own (an unknown event, a conflicting
+record, ...), the bandit error is a subclass of the storage error of that meaning: one meaning,
+one family, and ``except storage.UnknownEvent`` catches what the chooser raises too.
 
 =====================  ==========================================================================
 error                  cause
@@ -26,6 +28,8 @@ LogUnavailable         the log cannot be reached, went away, is full, deleted or
 
 from __future__ import annotations
 
+import storage
+
 
 class BanditError(Exception):
     """Root of every error the bandit package raises."""
@@ -36,19 +40,19 @@ class InvalidContext(BanditError, ValueError):
     features, or a title id or event id that is not a short, storable string."""
 
 
-class InvalidReward(BanditError, ValueError):
+class InvalidReward(BanditError, storage.InvalidReward):
     """A reward that is not a finite number in [0, 1], or names a malformed event id."""
 
 
-class UnknownEvent(BanditError, LookupError):
+class UnknownEvent(BanditError, storage.UnknownEvent):
     """A reward named an event id that has no logged decision."""
 
 
-class ConflictingRecord(BanditError):
+class ConflictingRecord(BanditError, storage.ConflictingRecord):
     """The same id was sent twice with different content; the first one stays."""
 
 
-class UnknownTitle(BanditError, LookupError):
+class UnknownTitle(BanditError, storage.UnknownTitle):
     """``choose`` named a title that was never registered."""
 
 
@@ -56,11 +60,11 @@ class NoActiveArtwork(BanditError, LookupError):
     """The title exists but has no active artwork to choose from."""
 
 
-class NotActivated(BanditError):
+class NotActivated(BanditError, storage.NotActivated):
     """A reward for a decision ranked with ``defer_activation`` that was never activated."""
 
 
-class ActivationClosed(BanditError):
+class ActivationClosed(BanditError, storage.ActivationClosed):
     """An activation after the decision's reward window: it will never be learned from."""
 
 
@@ -68,21 +72,21 @@ class InvalidPolicyArgs(BanditError, ValueError):
     """Vowpal Wabbit (or a baseline) rejected the policy settings."""
 
 
-class CorruptModel(BanditError):
+class CorruptModel(BanditError, storage.CorruptCheckpoint):
     """A checkpoint's model could not be verified or loaded."""
 
 
-class CheckpointNotFound(BanditError, LookupError):
+class CheckpointNotFound(BanditError, storage.CheckpointNotFound):
     """No checkpoint has the requested version."""
 
 
-class InvalidLogUrl(BanditError, ValueError):
+class InvalidLogUrl(BanditError, storage.InvalidLogUrl):
     """A log URL that is malformed, names an unsupported database, or lacks its driver."""
 
 
-class LogNotFound(BanditError):
+class LogNotFound(BanditError, storage.LogNotFound):
     """There is no log at that URL; create one first."""
 
 
-class LogUnavailable(BanditError):
+class LogUnavailable(BanditError, storage.DatabaseUnavailable):
     """The decision log cannot be reached; nothing was served or logged."""

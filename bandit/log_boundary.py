@@ -43,6 +43,8 @@ def as_bandit_error(
 ) -> BanditError:
     """The bandit error for a storage error. ``bad_input`` is what a value the log refused
     means to the caller (a bad request for ``choose``, a bad reward for ``reward``)."""
+    if isinstance(exc, BanditError):
+        return exc  # already re-rooted (bandit's errors of the log's meanings subclass them)
     for storage_type, bandit_type in _SAME_MEANING.items():
         if isinstance(exc, storage_type):
             return bandit_type(str(exc))

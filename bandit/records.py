@@ -74,3 +74,22 @@ class LearningExample:
     """Its logged propensity."""
     reward: float
     """In [0, 1]; click = 1."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    feature: str
+    """Readable feature name, e.g. ``user.segment=drama x artwork.warmth``."""
+    value: float
+    """How much it adds to the artwork's expected reward (VW's -cost)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArtworkExplanation:
+    artwork_id: int
+    probability: float
+    """Its probability under the policy for this context."""
+    score: float
+    """The model's expected reward for it (higher is better); the greedy choice is the max."""
+    top_features: tuple[Contribution, ...]
+    """The features with the largest effect on ``score``, largest first."""

@@ -33,12 +33,8 @@ from bandit import (
     VWPolicy,
     vw_text,
 )
-from storage import (
-    NewArtwork,
-    open_log,
-    register_artworks,
-    register_title,
-)
+from storage import NewArtwork, open_log
+from storage.catalog import register_artworks, register_title
 
 N = 5_000
 ACTIONS = 8

@@ -36,15 +36,10 @@ from bandit.replay import (
     pushdown_ips,
 )
 from bandit.replay.reward_model import RewardModel, cross_fitted_rewards
-from storage import (
-    NewArtwork,
-    NewDecision,
-    join_matured,
-    open_log,
-    record_reward,
-    register_artworks,
-    register_title,
-)
+from storage import NewArtwork, NewDecision, open_log
+from storage.catalog import register_artworks, register_title
+from storage.join import join_matured
+from storage.rewards import record_reward
 
 N_BIG = 1_000_000
 N_SQL = 100_000

@@ -20,16 +20,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from report import emit, rate
 from scratch_postgres import scratch_schema
 
-from storage import (
-    NewArtwork,
-    NewDecision,
-    join_matured,
-    open_log,
-    read_joined,
-    register_artworks,
-    register_title,
-)
+from storage import NewArtwork, NewDecision, open_log
+from storage.catalog import register_artworks, register_title
 from storage.engine import Durability
+from storage.join import join_matured, read_joined
 
 PER_COMMIT = 5_000
 BATCHED = 50_000

@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.dialect import is_postgresql
-from storage.errors import ActivationClosed, UnknownEvent
+from storage.errors import ActivationClosed, InvalidDecision, UnknownEvent
+from storage.ids import EVENT_ID
 from storage.models import DecisionRow
-from storage.records import ActivationReceipt, check_text
+from storage.records import ActivationReceipt
 
 
 def activate(session: Session, event_id: str, *, now: datetime | None = None) -> ActivationReceipt:
@@ -23,7 +24,7 @@ def activate(session: Session, event_id: str, *, now: datetime | None = None) ->
         ActivationClosed: the decision's reward window has closed; it stays unactivated (and
             so unlearned), because the join may already have passed it by.
     """
-    check_text("event id", event_id, 64)
+    EVENT_ID.check(event_id, InvalidDecision)
     now = now or datetime.now(UTC)
     query = select(DecisionRow.reward_deadline, DecisionRow.activated).where(
         DecisionRow.event_id == event_id

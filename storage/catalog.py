@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import InvalidDecision, UnknownTitle
+from storage.ids import TITLE_ID
 from storage.models import ArtworkRow, ExtractionRow, TitleRow
 from storage.records import Artwork, NewArtwork, check_text
 
@@ -19,7 +20,7 @@ def _now() -> datetime:
 
 def register_title(session: Session, title_id: str, name: str | None = None) -> None:
     """Add a title, or rename it if it exists. Does not commit."""
-    check_text("title id", title_id, 200)
+    TITLE_ID.check(title_id, InvalidDecision)
     row = session.get(TitleRow, title_id)
     if row is None:
         session.add(TitleRow(id=title_id, name=name or title_id, created_at=_now()))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import InvalidApiKey
+from storage.ids import KEY_NAME
 from storage.models import ApiKeyRow
 from storage.records import ApiKey
 
@@ -28,7 +28,6 @@ SCOPES = (RANK, ADMIN)
 
 PREFIX = "tbk_"
 _ID_HEX = 12
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def _digest(secret: str) -> str:
@@ -48,11 +47,7 @@ def create_key(
     Raises:
         InvalidApiKey: a malformed name, an unknown scope, no scope, or a name in use.
     """
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise InvalidApiKey(
-            f"key name {name!r}: use 1-100 letters, digits, '.', '_' or '-', starting with a"
-            " letter or digit"
-        )
+    KEY_NAME.check(name, InvalidApiKey)
     if not scopes or any(s not in SCOPES for s in scopes):
         raise InvalidApiKey(f"key scopes must be one or more of {SCOPES}, not {list(scopes)!r}")
     if session.scalar(select(ApiKeyRow.key_id).where(ApiKeyRow.name == name)) is not None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.errors import InvalidDecision, InvalidReward
+from storage.ids import EVENT_ID, TITLE_ID, IdRule
 
 #: How far a pmf may drift from summing to 1 (float32 arithmetic inside VW rounds at ~1e-7).
 PMF_TOLERANCE = 1e-4
@@ -18,14 +19,9 @@ PMF_TOLERANCE = 1e-4
 def check_text(
     what: str, value: object, max_length: int, error: type[Exception] = InvalidDecision
 ) -> str:
-    """``value`` if it is a string of 1 to ``max_length`` characters that both databases can
-    store: valid Unicode (no lone surrogates) and no NUL character. Else raise ``error``."""
-    if not isinstance(value, str):
-        raise error(f"{what} must be a string, got {type(value).__name__}")
-    if not 0 < len(value) <= max_length:
-        raise error(f"{what} must be 1-{max_length} characters, got {len(value)}")
-    _check_storable(what, value, error)
-    return value
+    """``value`` if it is a short id-like string (`storage.ids.IdRule` without a pattern),
+    else raise ``error``."""
+    return IdRule(what, max_length).check(value, error)
 
 
 def _check_storable(what: str, text: str, error: type[Exception]) -> None:
@@ -143,8 +139,8 @@ class NewDecision:
     exploration_json: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_text("event_id", self.event_id, 64)
-        check_text(f"{self.event_id}: title_id", self.title_id, 200)
+        EVENT_ID.check(self.event_id, InvalidDecision)
+        TITLE_ID.check(self.title_id, InvalidDecision, f"{self.event_id}: title id")
         check_text(f"{self.event_id}: policy_version", self.policy_version, 100)
         n = len(self.candidate_ids)
         if n == 0:

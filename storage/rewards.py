@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from storage.dialect import insert_ignoring_duplicates, is_postgresql
 from storage.errors import ConflictingRecord, InvalidReward, NotActivated, UnknownEvent
+from storage.ids import EVENT_ID
 from storage.models import Base, DecisionRow, JoinedExampleRow, RewardRow
-from storage.records import RewardReceipt, check_reward, check_text
+from storage.records import RewardReceipt, check_reward
 
 _TABLE = Base.metadata.tables["rewards"]
 
@@ -30,7 +31,7 @@ def record_reward(
         UnknownEvent: no decision has this event id.
         ConflictingRecord: a different value was already recorded for this event.
     """
-    check_text("event id", event_id, 64, InvalidReward)
+    EVENT_ID.check(event_id, InvalidReward)
     value = check_reward(value)
     now = now or datetime.now(UTC)
     deadline_query = select(DecisionRow.reward_deadline, DecisionRow.activated).where(

@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bandit.context import Context
-from bandit.records import Arm, LearningExample
+from bandit.errors import CorruptModel
+from bandit.records import Arm, ArtworkExplanation, LearningExample
 
 Pmf = npt.NDArray[np.float64]
 
@@ -22,7 +23,8 @@ class Policy(ABC):
     data between them and the log.
 
     Subclasses implement `probabilities`. Learning policies also override `learn`, `save` and
-    `load` (bytes only: nothing is pickled).
+    `load_state` (bytes only: nothing is pickled); `explain` has a default that says only the
+    probabilities.
     """
 
     #: The name stored in checkpoints, used to rebuild the policy (see `bandit.policies.registry`).
@@ -55,8 +57,35 @@ class Policy(ABC):
         return b""
 
     def load(self, state: bytes) -> None:
-        """Restore the learned state written by `save`."""
+        """Restore the learned state written by `save`.
+
+        Raises:
+            CorruptModel: the bytes are not a state this policy wrote, whatever the policy and
+                however they are malformed. Nothing was replaced.
+        """
+        try:
+            self.load_state(state)
+        except CorruptModel:
+            raise
+        except (ValueError, KeyError, TypeError, RecursionError, UnicodeDecodeError) as exc:
+            # RecursionError: a state nested deeper than the JSON reader goes.
+            raise CorruptModel(f"could not load the {self.name} state: {exc}") from exc
+
+    def load_state(self, state: bytes) -> None:
+        """The hook behind `load`: restore ``state``; raise ValueError (or KeyError,
+        TypeError) for bytes it does not accept, before replacing anything."""
         return
+
+    def explain(
+        self, context: Context, arms: Sequence[Arm], top: int = 5
+    ) -> list[ArtworkExplanation]:
+        """Each arm's probability for this context and, where the policy can say, its score
+        and the features that contributed most. Default: the probabilities alone."""
+        pmf = self.probabilities(context, arms)
+        return [
+            ArtworkExplanation(arm.id, float(p), float(p), ())
+            for arm, p in zip(arms, pmf, strict=True)
+        ]
 
 
 def normalised(weights: Sequence[float] | npt.NDArray[np.float64]) -> Pmf:

@@ -63,7 +63,7 @@ class GreedyPolicy(Policy):
         rows = [[seg, arm, c, n] for (seg, arm), (c, n) in sorted(self._counts.items())]
         return json.dumps(rows).encode()
 
-    def load(self, state: bytes) -> None:
+    def load_state(self, state: bytes) -> None:
         rows = segment_counts(state, "greedy")
         if any(clicks > shown for _, _, clicks, shown in rows):
             raise ValueError("greedy state: a row has more clicks than impressions")

@@ -60,8 +60,5 @@ def restore_policy(name: str, args: str, state: bytes) -> Policy:
         policy = build_policy(name, params)
     except InvalidPolicyArgs as exc:
         raise CorruptModel(f"checkpoint refused: {exc}") from exc
-    try:
-        policy.load(state)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CorruptModel(f"could not load the {name} checkpoint state: {exc}") from exc
+    policy.load(state)
     return policy

@@ -40,6 +40,7 @@ from the arms above it (`bandit.policies.base.lifted`), which costs less than mi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections import defaultdict
@@ -52,7 +53,7 @@ from bandit.policies.base import Pmf, Policy, lifted
 from bandit.policies.checks import number, whole
 from bandit.policies.thompson import ThompsonPolicy
 from bandit.policies.vw import VWPolicy
-from bandit.records import Arm, LearningExample
+from bandit.records import Arm, ArtworkExplanation, LearningExample
 
 #: First line of the saved state: the format, so that a wrong blob is refused by name.
 MAGIC = b"thumbnail-bandit segment_mix 1\n"
@@ -181,6 +182,16 @@ class SegmentMixPolicy(Policy):
         w = self.vw_weight(context.segment, arms)
         return lifted(w * vw + (1.0 - w) * ts, self.floor)
 
+    def explain(
+        self, context: Context, arms: Sequence[Arm], top: int = 5
+    ) -> list[ArtworkExplanation]:
+        """The VW member's scores and features, with the probabilities the mixture serves."""
+        pmf = self.probabilities(context, arms)
+        return [
+            dataclasses.replace(e, probability=float(p))
+            for e, p in zip(self.vw.explain(context, arms, top), pmf, strict=True)
+        ]
+
     def learn(self, examples: Sequence[LearningExample]) -> None:
         # Score the batch against the members as they were when it was served, then update.
         members = [
@@ -251,7 +262,7 @@ class SegmentMixPolicy(Policy):
         }
         return MAGIC + json.dumps(header).encode() + b"\n" + self.vw.save()
 
-    def load(self, state: bytes) -> None:
+    def load_state(self, state: bytes) -> None:
         """Restore from `save`: the Thompson posteriors and SNIPS sums are checked as numbers,
         the VW model as VW bytes (`bandit.policies.vw.load_workspace`). All or nothing: a
         state that fails any check leaves the policy as it was."""

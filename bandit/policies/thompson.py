@@ -137,7 +137,7 @@ class ThompsonPolicy(Policy):
         rows = [[s, a, ab[0], ab[1]] for (s, a), ab in sorted(self._posterior.items())]
         return json.dumps(rows).encode()
 
-    def load(self, state: bytes) -> None:
+    def load_state(self, state: bytes) -> None:
         rows = segment_counts(state, "thompson")
         if any(alpha < 1.0 or beta < 1.0 for _, _, alpha, beta in rows):
             raise ValueError("thompson state: Beta parameters start at 1 and only grow")

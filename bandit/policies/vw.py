@@ -32,8 +32,9 @@ from bandit.context import Context
 from bandit.errors import CorruptModel, InvalidPolicyArgs
 from bandit.policies.base import Pmf, Policy, normalised
 from bandit.policies.checks import number, whole
+from bandit.policies.vw_audit import captured_stdout, parse_audit
 from bandit.policies.vw_options import check_model_header
-from bandit.records import Arm, LearningExample
+from bandit.records import Arm, ArtworkExplanation, Contribution, LearningExample
 
 EXPLORATIONS = ("regcbopt", "squarecb", "epsilon", "softmax", "bag")
 CB_TYPES = ("mtr", "ips", "dr", "dm")
@@ -226,12 +227,46 @@ class VWPolicy(Policy):
             with open(path, "rb") as f:
                 return f.read()
 
-    def load(self, state: bytes) -> None:
+    def load_state(self, state: bytes) -> None:
         """Replace the model with VW bytes from `save` (its saved options come with it)."""
         workspace = load_workspace(state)
         with self._lock:
             self._vw.finish()
             self._vw = workspace
+
+    def explain(
+        self, context: Context, arms: Sequence[Arm], top: int = 5
+    ) -> list[ArtworkExplanation]:
+        """Each arm's probability and score, with the features that moved the score most,
+        from VW's own audit of this context (`bandit.policies.vw_audit`)."""
+        pmf = self.probabilities(context, arms)
+        workspace = load_workspace(self.save(), audit=True)
+        try:
+            lines = vw_text.example(context, [vw_text.action_features(a) for a in arms])
+            with captured_stdout() as captured:
+                workspace.predict(lines)
+        finally:
+            workspace.finish()
+        try:
+            audit = parse_audit(captured[0], len(arms))
+        except ValueError:  # an audit laid out otherwise (``bag`` prints one per member)
+            return super().explain(context, arms, top)
+        explanations = []
+        for arm, p, terms in zip(arms, pmf, audit, strict=True):
+            ranked = sorted(terms, key=lambda t: abs(t[1]), reverse=True)
+            explanations.append(
+                ArtworkExplanation(
+                    artwork_id=arm.id,
+                    probability=float(p),
+                    score=-sum(value for _, value in terms),  # cost is -reward
+                    top_features=tuple(
+                        Contribution(vw_text.feature_label(name), -value)
+                        for name, value in ranked[:top]
+                        if value != 0.0
+                    ),
+                )
+            )
+        return explanations
 
     def close(self) -> None:
         self._vw.finish()

@@ -25,7 +25,8 @@ from bandit import (
     UnknownTitle,
     VWPolicy,
 )
-from storage import Log, count_decisions, open_log
+from storage import Log, open_log
+from storage.decisions import count_decisions
 from tests.bandit.helpers import Clock, add_title, sessions_of
 
 

@@ -19,15 +19,9 @@ from bandit import (
     UnknownTitle,
     VWPolicy,
 )
-from storage import (
-    Log,
-    NewArtwork,
-    count_decisions,
-    open_log,
-    register_artworks,
-    register_title,
-    retire_artworks,
-)
+from storage import Log, NewArtwork, open_log
+from storage.catalog import register_artworks, register_title, retire_artworks
+from storage.decisions import count_decisions
 from storage.models import DecisionRow
 from tests.bandit.helpers import Clock, add_title, sessions_of
 

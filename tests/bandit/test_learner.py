@@ -12,7 +12,8 @@ import numpy as np
 from sqlalchemy import select
 
 from bandit import ArtworkChooser, Context, Learner, VWPolicy, restore_policy
-from storage import Log, head_checkpoint, open_log
+from storage import Log, open_log
+from storage.checkpoints import head_checkpoint
 from storage.models import CheckpointRow
 from tests.bandit.helpers import Clock, add_title, sessions_of
 from thumbnail_bandit.cli.main import main as cli_main

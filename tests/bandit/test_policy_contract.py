@@ -81,6 +81,33 @@ def test_same_state_same_pmf_and_bytes_round_trip(policy: Policy) -> None:
     assert np.array_equal(first, restored.probabilities(context, ARMS))
 
 
+@pytest.mark.parametrize(
+    "junk", [b"not a state", b"[" * 100_000 + b"]" * 100_000, b"\xff\xfe", b'{"a": 1}']
+)
+def test_every_policy_refuses_a_bad_state_with_corrupt_model(policy: Policy, junk: bytes) -> None:
+    """One documented error for every policy's `load`, whatever the bytes (nesting deeper than
+    the JSON reader goes included); the policy is left as it was."""
+    if isinstance(policy, UniformPolicy):
+        return  # nothing learned, nothing to load: it ignores any state
+    policy.learn(_history(60))
+    before = policy.probabilities(Context("warm"), ARMS)
+    with pytest.raises(CorruptModel):
+        policy.load(junk)
+    assert np.array_equal(before, policy.probabilities(Context("warm"), ARMS))
+
+
+def test_every_policy_explains_with_the_probabilities_it_serves(policy: Policy) -> None:
+    policy.learn(_history(60))
+    context = Context("warm", {"device": "tv"})
+    explained = policy.explain(context, ARMS, top=3)
+    assert [e.artwork_id for e in explained] == [a.id for a in ARMS]
+    served = policy.probabilities(context, ARMS)
+    assert np.allclose([e.probability for e in explained], served, atol=1e-6)
+    assert all(len(e.top_features) <= 3 for e in explained)
+    if isinstance(policy, VWPolicy | SegmentMixPolicy):  # VW's audit names user x artwork terms
+        assert any(e.top_features for e in explained)
+
+
 @pytest.mark.parametrize("name", sorted(set(POLICIES) - {"uniform"}))
 def test_learning_policies_learn_the_segments(name: str) -> None:
     policy = POLICIES[name]()

@@ -231,7 +231,7 @@ def test_a_failed_restore_leaves_a_loaded_policy_as_it_was() -> None:
     policy = SegmentMixPolicy()
     policy.learn(_served(policy, "s", best=0, n=200))
     before = policy.probabilities(Context("s"), ARMS)
-    with pytest.raises(ValueError):
+    with pytest.raises(CorruptModel):
         policy.load(_state_with({"thompson": [], "snips": [["s", 5.0, 1.0, 0.0, 1.0]]}))
     assert np.array_equal(before, policy.probabilities(Context("s"), ARMS))
 

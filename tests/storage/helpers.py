@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import NewArtwork, NewDecision, register_artworks, register_title
+from storage import NewArtwork, NewDecision
+from storage.catalog import register_artworks, register_title
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

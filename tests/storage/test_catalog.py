@@ -3,10 +3,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import (
-    InvalidDecision,
-    NewArtwork,
-    UnknownTitle,
+from storage import InvalidDecision, NewArtwork, UnknownTitle
+from storage.catalog import (
     active_artworks,
     artworks_by_id,
     list_titles,

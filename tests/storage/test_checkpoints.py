@@ -4,13 +4,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import (
-    CheckpointConflict,
-    CorruptCheckpoint,
-    head_checkpoint,
-    head_version,
-    write_checkpoint,
-)
+from storage import CheckpointConflict, CorruptCheckpoint
+from storage.checkpoints import head_checkpoint, head_version, write_checkpoint
 from storage.models import CheckpointRow
 
 

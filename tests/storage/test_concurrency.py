@@ -17,15 +17,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import (
-    Log,
-    NewDecision,
-    join_matured,
-    open_log,
-    read_joined,
-    record_reward,
-)
+from storage import Log, NewDecision, open_log
+from storage.join import join_matured, read_joined
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
+from storage.rewards import record_reward
 from tests.storage.helpers import seed_title
 
 pytestmark = pytest.mark.slow  # seconds, not milliseconds: `pytest -m "not slow"` skips it

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import ConflictingRecord, InvalidDecision, Log, count_decisions
+from storage import ConflictingRecord, InvalidDecision, Log
+from storage.decisions import count_decisions
 from tests.storage.helpers import decision, seed_title
 
 
@@ -80,8 +81,8 @@ def test_a_bad_batch_writes_nothing(log: Log, sessions: sessionmaker[Session]) -
         ({"candidate_ids": (), "pmf": ()}, "at least one"),
         ({"context": {"when": object()}}, "not JSON"),
         ({"context": {"x": float("nan")}}, "not JSON"),
-        ({"event_id": ""}, "event_id"),
-        ({"event_id": "x" * 65}, "event_id"),
+        ({"event_id": ""}, "event id"),
+        ({"event_id": "x" * 65}, "event id"),
         ({"event_id": "\ud800"}, "Unicode"),
         ({"event_id": "a\x00b"}, "NUL"),
         ({"event_id": 17}, "string"),

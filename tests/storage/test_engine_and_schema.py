@@ -215,7 +215,7 @@ def test_a_log_at_0002_upgrades_with_its_decisions_activated(log_url: str) -> No
     both databases: logged decisions count as shown and still join, titles are online."""
     from datetime import timedelta
 
-    from storage import count_decisions
+    from storage.decisions import count_decisions
     from storage.schema import downgrade, upgrade
     from tests.storage.helpers import T0
 

@@ -4,7 +4,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import Log, join_matured, last_joined_seq, read_joined, record_reward
+from storage import Log
+from storage.join import join_matured, last_joined_seq, read_joined
+from storage.rewards import record_reward
 from tests.storage.helpers import T0, decision, seed_title
 
 

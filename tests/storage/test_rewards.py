@@ -6,16 +6,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import (
-    ConflictingRecord,
-    InvalidReward,
-    Log,
-    UnknownEvent,
-    join_matured,
-    read_joined,
-    record_reward,
-)
+from storage import ConflictingRecord, InvalidReward, Log, UnknownEvent
+from storage.join import join_matured, read_joined
 from storage.models import RewardRow
+from storage.rewards import record_reward
 from tests.storage.helpers import T0, decision, seed_title
 
 

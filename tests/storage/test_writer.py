@@ -6,15 +6,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import (
-    ConflictingRecord,
-    DatabaseUnavailable,
-    Log,
-    NewDecision,
-    count_decisions,
-    open_log,
-    retire_artworks,
-)
+from storage import ConflictingRecord, DatabaseUnavailable, Log, NewDecision, open_log
+from storage.catalog import retire_artworks
+from storage.decisions import count_decisions
 from storage.records import Artwork
 from storage.writer import DecisionWriter, ServedTitle
 from tests.storage.helpers import decision, seed_title

@@ -9,13 +9,28 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bandit.context import MAX_FEATURES
+from storage import EVENT_ID, KEY_NAME, TITLE_ID, IdRule
 
 MAX_TITLES = 50
 """Titles one rank call may ask for: a row of a home page, not a catalogue."""
 MAX_EXCLUDED = 200
 
-TitleId = Annotated[str, Field(min_length=1, max_length=200)]
-EventId = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+def anchored(rule: IdRule) -> str | None:
+    """The rule's pattern for a schema, which searches rather than matches."""
+    return None if rule.pattern is None else f"^(?:{rule.pattern})$"
+
+
+TitleId = Annotated[str, Field(min_length=1, max_length=TITLE_ID.max_length)]
+EventId = Annotated[
+    str,
+    # Room for the "-{i}" each title of a row adds to the call's event id (`choose_many`).
+    Field(
+        min_length=1,
+        max_length=EVENT_ID.max_length - len(f"-{MAX_TITLES - 1}"),
+        pattern=anchored(EVENT_ID),
+    ),
+]
 ContextValue = str | bool | int | float | list[str]
 
 
@@ -116,7 +131,7 @@ class ApprenticeResponse(BaseModel):
 
 class KeyRequest(_Strict):
     name: Annotated[
-        str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+        str, Field(min_length=1, max_length=KEY_NAME.max_length, pattern=anchored(KEY_NAME))
     ]
     scopes: Annotated[list[Literal["rank", "admin"]], Field(min_length=1, max_length=2)]
 

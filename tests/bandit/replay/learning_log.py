@@ -82,7 +82,7 @@ def write_learning_log(
                 clicks.append(event_id)
         log.record_decisions(batch)
         with log.transaction() as session:
-            from storage import record_reward
+            from storage.rewards import record_reward
 
             for event_id in clicks:
                 record_reward(session, event_id, 1.0, now=T0 + timedelta(seconds=start))

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 import storage
 from bandit import Learner
+from storage.decisions import count_decisions
 from tests.thumbnail_bandit.service.conftest import TITLE, Service, bearer
 
 CTX = {"segment": "kids", "device": "tv"}
@@ -48,7 +49,7 @@ def test_a_retried_rank_answers_the_same_and_logs_once(service: Service) -> None
     first = service.rank(body).json()
     assert service.rank(body).json() == first
     with storage.open_log(service.url) as log, log.session() as s:
-        assert storage.count_decisions(s) == 1
+        assert count_decisions(s) == 1
     # A retry that now asks to defer is answered as logged: the decision was already shown.
     deferred = service.rank({**body, "defer_activation": True}).json()
     assert deferred == first and deferred["decisions"][0]["activated"] is True
@@ -69,7 +70,7 @@ def test_excluded_artworks_are_never_offered(service: Service) -> None:
 def test_one_unknown_title_logs_nothing_for_the_row(service: Service) -> None:
     problem(service.rank({"titles": [TITLE, "nope"], "context": CTX}), 404, "unknown-title")
     with storage.open_log(service.url) as log, log.session() as s:
-        assert storage.count_decisions(s) == 0
+        assert count_decisions(s) == 0
 
 
 def test_reward_is_idempotent_and_a_conflicting_value_is_409(service: Service) -> None:
@@ -276,7 +277,7 @@ def test_bad_rank_requests(
 ) -> None:
     problem(service.rank(body), status, slug)
     with storage.open_log(service.url) as log, log.session() as s:
-        assert storage.count_decisions(s) == 0
+        assert count_decisions(s) == 0
 
 
 def test_bodies_over_the_cap_get_413_and_bad_json_422(service: Service) -> None:

@@ -7,15 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 
 import storage
+from storage import EVENT_ID
 from storage.keys import RANK
 from thumbnail_bandit.service import metrics
 from thumbnail_bandit.service.auth import require, state_of
 from thumbnail_bandit.service.problems import responses
-from thumbnail_bandit.service.schemas import ActivationResponse, RewardRequest, RewardResponse
+from thumbnail_bandit.service.schemas import (
+    ActivationResponse,
+    RewardRequest,
+    RewardResponse,
+    anchored,
+)
 
 router = APIRouter(tags=["events"])
 
-EventPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+EventPath = Annotated[
+    str, Path(min_length=1, max_length=EVENT_ID.max_length, pattern=anchored(EVENT_ID))
+]
 
 
 @router.post(

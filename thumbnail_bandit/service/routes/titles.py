@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 
 import storage
+from storage import TITLE_ID
 from storage.keys import ADMIN
 from thumbnail_bandit.service.auth import require, state_of
 from thumbnail_bandit.service.problems import Problem, responses
@@ -21,7 +22,7 @@ from thumbnail_bandit.service.schemas import (
 
 router = APIRouter(tags=["titles"])
 
-TitlePath = Annotated[str, Path(min_length=1, max_length=200)]
+TitlePath = Annotated[str, Path(min_length=1, max_length=TITLE_ID.max_length)]
 ArtworkPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _ERRORS = responses(401, 403, 404, 422, 429, 503)
 

@@ -104,7 +104,10 @@ def test_every_policy_explains_with_the_probabilities_it_serves(policy: Policy) 
     served = policy.probabilities(context, ARMS)
     assert np.allclose([e.probability for e in explained], served, atol=1e-6)
     assert all(len(e.top_features) <= 3 for e in explained)
-    if isinstance(policy, VWPolicy | SegmentMixPolicy):  # VW's audit names user x artwork terms
+    audited = isinstance(policy, SegmentMixPolicy) or (
+        isinstance(policy, VWPolicy) and policy.params["exploration"] != "bag"
+    )  # VW's audit names user x artwork terms; bag's audit is one per member, not read
+    if audited:
         assert any(e.top_features for e in explained)
 
 

@@ -3,7 +3,14 @@
 from bandit.replay.csv_log import load_csv_log
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog, BadTarget, ReplayError
-from bandit.replay.estimators import ESTIMATORS, Estimate, evaluate
+from bandit.replay.estimators import (
+    ESTIMATOR_CLASSES,
+    ESTIMATORS,
+    Estimate,
+    Estimator,
+    evaluate,
+)
+from bandit.replay.evidence import Evidence
 from bandit.replay.pushdown import PushdownResult, pushdown_ips
 from bandit.replay.report import csv_text, summary
 from bandit.replay.reward_model import Regressor, RewardModel
@@ -14,10 +21,13 @@ from bandit.replay.targets import LearningTarget, PolicyTarget, StaticTable, Tar
 
 __all__ = [
     "ESTIMATORS",
+    "ESTIMATOR_CLASSES",
     "BadLog",
     "BadTarget",
     "CandidateSets",
     "Estimate",
+    "Estimator",
+    "Evidence",
     "GroupedPmf",
     "LearningTarget",
     "LoggedData",

@@ -1,6 +1,8 @@
 """Off-policy estimators over logged decisions: replay, IPS, SNIPS, DM, DR and clipped variants,
 each with the interval its assumptions allow, a bootstrap interval, n and the effective
-sample size.
+sample size. One small class per estimator, one interface (`Estimator`), one registry line to
+add another (`ESTIMATOR_CLASSES`); `evaluate` gathers the shared `Evidence` once per target
+and asks each.
 
 Notation, per logged decision i: p_i the logged propensity, pi_i the target's probability of
 the logged action, w_i = pi_i / p_i, r_i the reward, r_hat(x_i, a) the cross-fitted model.
@@ -19,29 +21,20 @@ the logged action, w_i = pi_i / p_i, r_i the reward, r_hat(x_i, a) the cross-fit
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from statistics import NormalDist
+from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 
-from bandit.replay.bootstrap import resample
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import ReplayError
-from bandit.replay.reward_model import RewardModel, cross_fitted_rewards
+from bandit.replay.evidence import Evidence
+from bandit.replay.intervals import normal_interval, wilson
+from bandit.replay.reward_model import RewardModel
 from bandit.replay.sparse import FloatArray, GroupedPmf
-
-Z95 = 1.959963984540054
-#: Target mass on actions the logger gave less than this is "unsupported".
-SUPPORT_FLOOR = 1e-3
-#: Warn when more than this share of the target's mass is unsupported...
-MAX_UNSUPPORTED = 0.05
-#: ...or, without the logged pmf, when the effective sample size falls below this share of n.
-MIN_ESS_SHARE = 0.05
-#: How far logged propensities may stray from 1/|candidates| for a log to count as uniform.
-UNIFORM_TOLERANCE = 1e-6
-
-ESTIMATORS = ("replay", "ips", "snips", "dm", "dr", "clipped-ips", "clipped-dr")
+from bandit.replay.support import NOT_UNIFORM, support_warnings, uniform_logging
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,130 +90,176 @@ class Estimate:
         }
 
 
-def z_value(alpha: float) -> float:
-    if not 0.0 < alpha < 1.0:
-        raise ReplayError(f"alpha must be in (0, 1), got {alpha}")
-    return NormalDist().inv_cdf(1.0 - alpha / 2.0)
-
-
-def wilson(successes: float, trials: float, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval (works with fractional, expected counts)."""
-    if trials <= 0:
-        return 0.0, 1.0
-    z = z_value(alpha)
-    p = successes / trials
-    z2 = z * z
-    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
-    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def uniform_logging(data: LoggedData) -> bool:
-    """Whether every decision was logged uniformly at random over its candidates."""
-    if data.logged_pmf is not None:
-        pmf = data.logged_pmf
-        sizes = np.diff(pmf.indptr)
-        if np.any(sizes == 0):
-            return False
-        spread = np.maximum.reduceat(pmf.probs, pmf.indptr[:-1]) - np.minimum.reduceat(
-            pmf.probs, pmf.indptr[:-1]
-        )
-        same = spread[pmf.of_row] <= UNIFORM_TOLERANCE
-        listed_all = sizes[pmf.of_row] == data.candidates.sizes
-        return bool(np.all(same & listed_all))
-    expected = 1.0 / data.candidates.sizes
-    return bool(np.all(np.abs(data.propensity - expected) <= UNIFORM_TOLERANCE * 1e3 * expected))
-
-
-NOT_UNIFORM = (
-    "omitted: the log's propensities are not uniform over each decision's candidates, and"
-    " the replay estimator (Li et al. 2011) is unbiased only for a uniformly random logger;"
-    " use SNIPS or DR (learning targets get a rejection-sampled replay instead)"
-)
-
-
-def _unsupported_mass(data: LoggedData, pi: GroupedPmf) -> float:
-    """The target's mean probability on candidates the logger gave < SUPPORT_FLOOR (or did
-    not list at all): one minus its mass where the logger had support."""
-    logged = data.logged_pmf
-    assert logged is not None
-    rows, entries = logged.row_entries()
-    supported = logged.probs[entries] >= SUPPORT_FLOOR
-    covered = float(pi.probability(rows[supported], logged.actions[entries][supported]).sum())
-    return max(0.0, 1.0 - covered / data.n)
-
-
-def _support_warnings(data: LoggedData, pi: GroupedPmf, w: FloatArray) -> tuple[str, ...]:
-    if data.logged_pmf is not None:
-        unsupported = _unsupported_mass(data, pi)
-        if unsupported > MAX_UNSUPPORTED:
-            return (
-                f"poor support: the target puts {unsupported:.0%} of its probability on"
-                f" artworks the logging policy gave < {SUPPORT_FLOOR:g}; estimates are unreliable",
-            )
-        return ()
-    ess = float(w.sum()) ** 2 / max(float((w * w).sum()), 1e-300)
-    if ess < MIN_ESS_SHARE * data.n:
-        return (
-            f"poor support: effective sample size {ess:.0f} is under {MIN_ESS_SHARE:.0%} of"
-            f" n={data.n}; the target rarely agrees with what was logged",
-        )
-    return ()
-
-
-def _pmf_variances(
-    data: LoggedData, pi: GroupedPmf, model: RewardModel, clip: float, snips: float
-) -> dict[str, FloatArray] | None:
-    """Per row, each estimator's variance over the logged action, from the whole logged pmf
-    and the reward model (rewards in [0, 1], so E[r^2 | a] <= r_hat(a)). The sample alone
-    misses the rare, large weights a target can put on artworks the logger seldom showed;
-    the logged pmf does not. None without the logged pmf (a CSV log)."""
-    logged = data.logged_pmf
-    if logged is None:
-        return None
-    rows, entries = logged.row_entries()
-    actions = logged.actions[entries]
-    p = np.maximum(logged.probs[entries], 1e-12)
-    target = pi.probability(rows, actions)
-    r_hat = model.tables[model.fold[rows], model.segment_index[rows], actions]
-    weight = target / p
-    clipped = np.minimum(weight, clip)
-
-    def per_row(values: FloatArray) -> FloatArray:
-        out: FloatArray = np.bincount(rows, weights=values, minlength=data.n).astype(float)
-        return out
-
-    mean = per_row(target * r_hat)
-    clipped_mean = per_row(p * clipped * r_hat)
-    return {
-        "ips": per_row(p * weight**2 * r_hat) - mean**2,
-        "snips": per_row(p * weight**2 * (r_hat - 2 * snips * r_hat + snips**2))
-        - per_row(target * (r_hat - snips)) ** 2,
-        "dr": per_row(p * weight**2 * r_hat * (1 - r_hat)),
-        "clipped-ips": per_row(p * clipped**2 * r_hat) - clipped_mean**2,
-        "clipped-dr": per_row(p * clipped**2 * r_hat * (1 - r_hat)),
-    }
-
-
-def _interval(
-    estimate: float, terms: FloatArray, z: float, model_variance: FloatArray | None
-) -> tuple[float, float, float]:
-    """A normal interval whose variance is the larger of the terms' sample variance and,
-    when known, the variance the logged pmf implies (between-row variance included)."""
-    n = len(terms)
-    if n < 2:
-        return estimate, -math.inf, math.inf
-    variance = float(terms.var(ddof=1))
-    if model_variance is not None:
-        variance = max(variance, float(np.maximum(model_variance, 0.0).mean()))
-    half = z * math.sqrt(variance / n)
-    return estimate, estimate - half, estimate + half
-
-
 IN_SAMPLE_WARNING = (
     "in-sample: the target learned from these events, so its estimate is optimistic"
     " (it has fitted their rewards' noise)"
 )
+
+
+HELD_FIXED = "bootstrap with the reward model held fixed (not refitted per resample)"
+
+Interval = tuple[float, float, float]
+"""(estimate, low, high)."""
+
+
+class Estimator(ABC):
+    """One off-policy estimator. Subclasses set `name` and implement `estimate_interval`;
+    the hooks below have defaults."""
+
+    name: ClassVar[str]
+    interval: ClassVar[str] = "normal"
+    """Which interval `estimate_interval` gives: normal, wilson or bootstrap."""
+    uses_reward_model: ClassVar[bool] = False
+
+    @abstractmethod
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        """The estimate and the interval its assumptions allow, at 1 - ``ev.alpha``."""
+
+    def effective_size(self, ev: Evidence) -> float:
+        return ev.ess
+
+    def validity(self, ev: Evidence) -> str:
+        """Why the estimator is omitted, or what its interval assumes; empty when plain."""
+        return HELD_FIXED if self.uses_reward_model and not ev.draws.model_refitted else ""
+
+    def estimate(
+        self, ev: Evidence, target: str, *, segment: str | None, warnings: tuple[str, ...]
+    ) -> Estimate:
+        value, low, high = self.estimate_interval(ev)
+        b_low, b_high = ev.bootstrap_interval(self.name)
+        validity = self.validity(ev)
+        if validity == NOT_UNIFORM:
+            value = low = high = b_low = b_high = math.nan
+        return Estimate(
+            target=target,
+            estimator=self.name,
+            estimate=value,
+            ci_low=low,
+            ci_high=high,
+            boot_low=b_low,
+            boot_high=b_high,
+            n=ev.data.n,
+            ess=self.effective_size(ev),
+            segment=segment,
+            warnings=warnings,
+            alpha=ev.alpha,
+            interval=self.interval,
+            validity=validity,
+        )
+
+
+def _mean_interval(ev: Evidence, terms: FloatArray, variance: FloatArray | None) -> Interval:
+    return normal_interval(float(terms.mean()), terms, ev.z, variance)
+
+
+def _pmf_variance(ev: Evidence, name: str) -> FloatArray | None:
+    return None if ev.variances is None else ev.variances[name]
+
+
+class Replay(Estimator):
+    """sum(pi_i r_i) / sum(pi_i) (Li et al. 2011, in expectation), with a Wilson interval.
+    Unbiased only for a uniformly random logger, so it is omitted for other logs."""
+
+    name = "replay"
+    interval = "wilson"
+
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        total = float(ev.pi_logged.sum())
+        hits = float((ev.pi_logged * ev.data.reward).sum())
+        return (hits / total if total > 0 else 0.0, *wilson(hits, total, ev.alpha))
+
+    def effective_size(self, ev: Evidence) -> float:
+        return float(ev.pi_logged.sum())
+
+    def validity(self, ev: Evidence) -> str:
+        if ev.replay_note is not None:
+            return ev.replay_note
+        return "" if uniform_logging(ev.data) else NOT_UNIFORM
+
+
+class IPS(Estimator):
+    """mean(w_i r_i)."""
+
+    name = "ips"
+
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        return _mean_interval(ev, ev.w * ev.data.reward, _pmf_variance(ev, self.name))
+
+
+class SNIPS(Estimator):
+    """sum(w_i r_i) / sum(w_i), with the delta-method interval."""
+
+    name = "snips"
+
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        terms = ev.w * (ev.data.reward - ev.snips) / max(float(ev.w.mean()), 1e-300)
+        _, low, high = normal_interval(0.0, terms, ev.z, _pmf_variance(ev, self.name))
+        return ev.snips, ev.snips + low, ev.snips + high
+
+
+class DM(Estimator):
+    """mean(sum_a pi(a|x_i) r_hat(x_i, a)); its interval is the bootstrap, which refits the
+    reward model on every resample."""
+
+    name = "dm"
+    interval = "bootstrap"
+    uses_reward_model = True
+
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        low, high = ev.bootstrap_interval(self.name)
+        if math.isnan(low):  # no resamples: the plain normal interval
+            return _mean_interval(ev, ev.dm_terms, None)
+        return float(ev.dm_terms.mean()), low, high
+
+    def estimate(
+        self, ev: Evidence, target: str, *, segment: str | None, warnings: tuple[str, ...]
+    ) -> Estimate:
+        found = super().estimate(ev, target, segment=segment, warnings=warnings)
+        return found if not math.isnan(found.boot_low) else replace(found, interval="normal")
+
+
+class DR(Estimator):
+    """DM + mean(w_i (r_i - r_hat(x_i, a_i))); normal interval, valid as r_hat is
+    cross-fitted."""
+
+    name = "dr"
+    uses_reward_model = True
+
+    def weights(self, ev: Evidence) -> FloatArray:
+        return ev.w
+
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        terms = ev.dm_terms + self.weights(ev) * (ev.data.reward - ev.r_hat_logged)
+        variance = _pmf_variance(ev, self.name)
+        if variance is not None:
+            variance = variance + (ev.dm_terms - ev.dm_terms.mean()) ** 2  # contexts vary too
+        return _mean_interval(ev, terms, variance)
+
+
+class ClippedIPS(IPS):
+    """IPS with w_i replaced by min(w_i, clip): lower variance, some bias."""
+
+    name = "clipped-ips"
+
+    def estimate_interval(self, ev: Evidence) -> Interval:
+        return _mean_interval(ev, ev.w_clipped * ev.data.reward, _pmf_variance(ev, self.name))
+
+
+class ClippedDR(DR):
+    """DR with w_i replaced by min(w_i, clip)."""
+
+    name = "clipped-dr"
+
+    def weights(self, ev: Evidence) -> FloatArray:
+        return ev.w_clipped
+
+
+ESTIMATOR_CLASSES: dict[str, type[Estimator]] = {
+    cls.name: cls for cls in (Replay, IPS, SNIPS, DM, DR, ClippedIPS, ClippedDR)
+}
+"""The registry: a new estimator is a class above and a line here."""
+
+ESTIMATORS = tuple(ESTIMATOR_CLASSES)
 
 
 def evaluate(
@@ -249,88 +288,26 @@ def evaluate(
         replay_note: why replay is valid here (a rejection-sampled log), overriding the
             uniform-logging check.
     """
-    unknown = set(estimators) - set(ESTIMATORS)
+    unknown = set(estimators) - set(ESTIMATOR_CLASSES)
     if unknown:
-        raise ReplayError(f"unknown estimator(s) {sorted(unknown)}; known: {list(ESTIMATORS)}")
-    z = z_value(alpha)
-    pi_logged = pi.at(data.chosen)
-    w = pi_logged / data.propensity
-    w_clipped = np.minimum(w, clip)
-    r = data.reward
-    model = r_hat if r_hat is not None else cross_fitted_rewards(data)
-    r_hat_logged = model.at(data.chosen)
-    dm_terms = model.expect(pi)
-    columns = {
-        "ips": w * r,
-        "dm": dm_terms,
-        "dr": dm_terms + w * (r - r_hat_logged),
-        "clipped-ips": w_clipped * r,
-        "clipped-dr": dm_terms + w_clipped * (r - r_hat_logged),
-    }
-    n = data.n
-    ess = float(w.sum()) ** 2 / max(float((w * w).sum()), 1e-300)
-    snips = float((w * r).sum() / w.sum()) if w.sum() > 0 else 0.0
-    variances = _pmf_variances(data, pi, model, clip, snips)
-    results = {}
-    for name, terms in columns.items():
-        extra = None if variances is None or name == "dm" else variances[name]
-        if extra is not None and name in ("dr", "clipped-dr"):
-            extra = extra + (dm_terms - dm_terms.mean()) ** 2  # contexts vary too
-        results[name] = _interval(float(terms.mean()), terms, z, extra)
-    snips_terms = w * (r - snips) / max(float(w.mean()), 1e-300)
-    _, lo, hi = _interval(0.0, snips_terms, z, None if variances is None else variances["snips"])
-    results["snips"] = (snips, snips + lo, snips + hi)
-    pi_total = float(pi_logged.sum())
-    replay = float((pi_logged * r).sum()) / pi_total if pi_total > 0 else 0.0
-    results["replay"] = (replay, *wilson(float((pi_logged * r).sum()), pi_total, alpha))
-    replay_valid = replay_note is not None or uniform_logging(data)
-
-    draws = resample(data, pi, w, w_clipped, model, draws=bootstrap, seed=seed)
-    warnings = _support_warnings(data, pi, w) + ((IN_SAMPLE_WARNING,) if in_sample else ())
-    out = []
-    for name in estimators:
-        estimate, low, high = results[name]
-        samples = draws.values[name][np.isfinite(draws.values[name])]
-        b_low, b_high = (
-            (
-                float(np.percentile(samples, 50 * alpha)),
-                float(np.percentile(samples, 100 - 50 * alpha)),
-            )
-            if len(samples)
-            else (math.nan, math.nan)
-        )
-        interval, validity = "normal", ""
-        if name == "replay":
-            interval = "wilson"
-            if not replay_valid:
-                estimate = low = high = b_low = b_high = math.nan
-                validity = NOT_UNIFORM
-            elif replay_note:
-                validity = replay_note
-        if name == "dm" and len(samples):
-            interval, low, high = "bootstrap", b_low, b_high
-        if name in ("dm", "dr", "clipped-dr") and not draws.model_refitted:
-            validity = "bootstrap with the reward model held fixed (not refitted per resample)"
-        out.append(
-            Estimate(
-                target=target,
-                estimator=name,
-                estimate=estimate,
-                ci_low=low,
-                ci_high=high,
-                boot_low=b_low,
-                boot_high=b_high,
-                n=n,
-                ess=pi_total if name == "replay" else ess,
-                segment=segment,
-                warnings=warnings,
-                alpha=alpha,
-                interval=interval,
-                in_sample=in_sample,
-                validity=validity,
-            )
-        )
-    return out
+        known = list(ESTIMATOR_CLASSES)
+        raise ReplayError(f"unknown estimator(s) {sorted(unknown)}; known: {known}")
+    ev = Evidence.gather(
+        data,
+        pi,
+        alpha=alpha,
+        clip=clip,
+        bootstrap=bootstrap,
+        seed=seed,
+        r_hat=r_hat,
+        replay_note=replay_note,
+    )
+    warnings = support_warnings(data, pi, ev.w) + ((IN_SAMPLE_WARNING,) if in_sample else ())
+    found = [
+        ESTIMATOR_CLASSES[name]().estimate(ev, target, segment=segment, warnings=warnings)
+        for name in estimators
+    ]
+    return [replace(e, in_sample=True) for e in found] if in_sample else found
 
 
 def cumulative_ips(data: LoggedData, pi: GroupedPmf) -> tuple[FloatArray, FloatArray]:

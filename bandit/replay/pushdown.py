@@ -15,7 +15,7 @@ from pathlib import Path
 import storage
 from bandit.log_boundary import log_errors
 from bandit.replay.errors import BadLog
-from bandit.replay.estimators import Z95
+from bandit.replay.intervals import Z95
 from bandit.replay.targets import StaticTable
 
 

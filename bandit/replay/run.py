@@ -14,13 +14,7 @@ from bandit.log_boundary import log_errors
 from bandit.policies.registry import POLICIES, build_policy, restore_policy
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadTarget
-from bandit.replay.estimators import (
-    ESTIMATORS,
-    Estimate,
-    cumulative_ips,
-    evaluate,
-    uniform_logging,
-)
+from bandit.replay.estimators import ESTIMATORS, Estimate, cumulative_ips, evaluate
 from bandit.replay.reward_model import (
     Regressor,
     RewardModel,
@@ -28,6 +22,7 @@ from bandit.replay.reward_model import (
     fit_external,
 )
 from bandit.replay.sparse import FloatArray, GroupedPmf
+from bandit.replay.support import uniform_logging
 from bandit.replay.targets import (
     LearningTarget,
     PolicyTarget,

@@ -4,7 +4,7 @@ evaluation and an audience simulator.
 ``from bandit import ArtworkChooser`` is the main entry point.
 """
 
-from bandit.chooser import ArtworkChooser, RewardReceipt
+from bandit.chooser import ActivationReceipt, ArtworkChooser, RewardReceipt
 from bandit.context import Context
 from bandit.errors import (
     ActivationClosed,
@@ -39,6 +39,7 @@ from bandit.records import Arm, ArtworkExplanation, Contribution, Decision, Lear
 
 __all__ = [
     "ActivationClosed",
+    "ActivationReceipt",
     "Arm",
     "ArtworkChooser",
     "ArtworkExplanation",

@@ -33,8 +33,10 @@ from bandit.records import Arm, ArtworkExplanation, Decision
 from bandit.sampling import sample_index
 from storage import EVENT_ID, TITLE_ID
 
-#: What reward() returns, re-exported by the bandit package so callers need not import storage.
+#: What reward() and activate() return: the log's own records, re-exported by the bandit
+#: package so callers need not import storage.
 RewardReceipt = storage.RewardReceipt
+ActivationReceipt = storage.ActivationReceipt
 
 Clock = Callable[[], datetime]
 
@@ -269,7 +271,7 @@ class ArtworkChooser:
             images = self._log.artworks_by_id({d.artwork_id for d in found})
         return [_decision(d, images[d.artwork_id].image_path) for d in found]
 
-    def activate(self, event_id: str) -> storage.ActivationReceipt:
+    def activate(self, event_id: str) -> ActivationReceipt:
         """Say that a decision ranked with ``defer_activation`` was shown, so that it is
         learned from. Idempotent.
 
@@ -294,7 +296,7 @@ class ArtworkChooser:
             )
         return NoActiveArtwork(f"title {title_id!r} has no active artwork to choose from")
 
-    def reward(self, event_id: str, value: float) -> storage.RewardReceipt:
+    def reward(self, event_id: str, value: float) -> RewardReceipt:
         """Record the reward for a decision: click = 1, no click = 0 (or anything in [0, 1]).
 
         Idempotent: the same reward sent again changes nothing.

@@ -7,7 +7,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("package", ["storage", "thumbnails", "bandit", "bandit.replay"])
+@pytest.mark.parametrize(
+    "package", ["storage", "thumbnails", "bandit", "bandit.replay", "thumbnail_bandit"]
+)
 def test_all_names_exist_and_public_names_are_listed(package: str) -> None:
     module = importlib.import_module(package)
     exported = set(module.__all__)

@@ -98,17 +98,16 @@ def test_the_demo_runs_again_on_the_same_log(log_url: str, tmp_path: Path) -> No
         assert all("second" in a.image_path for a in log.artworks("bigbuckbunny"))
 
 
-def test_the_readme_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
-    """The README's shell block for the decision service, run by bash as written (on its own
+def test_the_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
+    """The service page's shell block, run by bash as written (on its own
     port, against a log shaped like the demo's): key, serve, rank, reward, decision."""
     import shutil
     import socket
 
     from storage import NewArtwork, open_log
 
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## The decision service", 1)[1]
-    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    page = (ROOT / "docs" / "service.md").read_text()
+    block = page.split("```sh\n", 1)[1].split("```", 1)[0]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -17,6 +17,7 @@ the table).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -33,7 +34,7 @@ from bandit.errors import CorruptModel, InvalidPolicyArgs
 from bandit.policies.base import Pmf, Policy, normalised
 from bandit.policies.checks import number, whole
 from bandit.policies.vw_audit import captured_stdout, parse_audit
-from bandit.policies.vw_options import check_model_header
+from bandit.policies.vw_options import ModelHeader, check_model_header, read_header
 from bandit.records import Arm, ArtworkExplanation, Contribution, LearningExample
 
 EXPLORATIONS = ("regcbopt", "squarecb", "epsilon", "softmax", "bag")
@@ -228,8 +229,9 @@ class VWPolicy(Policy):
                 return f.read()
 
     def load_state(self, state: bytes) -> None:
-        """Replace the model with VW bytes from `save` (its saved options come with it)."""
-        workspace = load_workspace(state)
+        """Replace the model with VW bytes from `save`, if their header holds exactly the
+        options these arguments give VW (`bandit.policies.vw_options`)."""
+        workspace = load_workspace(state, expected=_fresh_header(self.vw_args))
         with self._lock:
             self._vw.finish()
             self._vw = workspace
@@ -272,12 +274,29 @@ class VWPolicy(Policy):
         self._vw.finish()
 
 
-def load_workspace(state: bytes, *, audit: bool = False) -> Workspace:
-    """A workspace from saved VW bytes; a clear error if they are not a VW model, or if their
-    header carries an option this engine never sets (see `bandit.policies.vw_options`)."""
+@functools.lru_cache(maxsize=64)
+def _fresh_header(vw_args: str) -> ModelHeader:
+    """The header a model of these arguments writes before it has learned anything."""
+    workspace = VWPolicy._workspace(vw_args)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.vw")
+            workspace.save(path)
+            with open(path, "rb") as f:
+                return read_header(f.read())
+    finally:
+        workspace.finish()
+
+
+def load_workspace(
+    state: bytes, *, audit: bool = False, expected: ModelHeader | None = None
+) -> Workspace:
+    """A workspace from saved VW bytes; CorruptModel if they are not a VW 9 model, or if their
+    header could make VW do more than load weights: a model id, an option this engine never
+    sets, or (given ``expected``) any option other than the policy's own."""
     if not state:
         raise CorruptModel("the checkpoint holds no model bytes")
-    check_model_header(state)
+    check_model_header(state, expected)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.vw")
         with open(path, "wb") as f:

@@ -81,7 +81,7 @@ CRAFTED = {
 @pytest.mark.parametrize("craft", sorted(CRAFTED))
 def test_a_crafted_model_is_refused_before_vw_reads_it(policy: str, craft: str) -> None:
     blob = CRAFTED[craft](_model())
-    with _trap_folder(), pytest.raises(CorruptModel, match="refused|layout|not a VW model"):
+    with _trap_folder(), pytest.raises(CorruptModel, match=r"refused|layout|not a VW model"):
         _restore(policy, blob)
 
 

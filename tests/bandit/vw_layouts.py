@@ -32,7 +32,7 @@ def layout_9(
     """VW 8.0.3+ and 9's layout (version, id, 'm', labels, bits, lda, ngrams, skips,
     options, checksum). The checksum is left as it was: a reader that skips it would not
     notice."""
-    after_version, after_id, end = _blocks(model)
+    _, after_id, end = _blocks(model)
     fixed = model[after_id : after_id + 1 + 8 + 16]
     return (
         _string(version + b"\0")

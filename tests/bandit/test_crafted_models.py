@@ -29,7 +29,7 @@ def _as_state(name: str, model: bytes) -> bytes:
     """The model as the named policy stores it (the default wraps its VW member)."""
     if name == "vw":
         return model
-    header = {"thompson": [], "snips": [], "turned": []}
+    header: dict[str, list[object]] = {"thompson": [], "snips": [], "turned": []}
     return MAGIC + json.dumps(header).encode() + b"\n" + model
 
 

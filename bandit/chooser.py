@@ -56,13 +56,16 @@ class ArtworkChooser:
             `bandit.default_policy()`, a `SegmentMixPolicy`.
             When the log has checkpoints, the newest valid one is served instead.
         reward_window: how long a reward may take to arrive; later ones are kept, not learned.
-        salt: mixed into each event id's sampling seed (keep it secret to make choices
-            unpredictable to clients; keep it fixed to make them reproducible).
         reload_every_s: how often to look for a newer checkpoint (0: on every call).
         clock: the time source (tests inject one).
 
     A checkpoint that does not verify or load is skipped: the chooser keeps serving the
     newest one that does (or ``policy``), and logs a warning once per refused version.
+
+    The artwork is drawn from the pmf with randomness fixed by the event id and the log's
+    secret salt (`storage.Log.sampling_salt`, made with the log). A retry with the same event
+    id gets the same draw; whoever holds the log can reproduce any decision (its exploration
+    record names the salt); no client can pick its draw by picking its event id.
     """
 
     def __init__(
@@ -71,12 +74,10 @@ class ArtworkChooser:
         policy: Policy | None = None,
         *,
         reward_window: timedelta = timedelta(minutes=30),
-        salt: str = "",
         reload_every_s: float = 5.0,
         clock: Clock = _utcnow,
     ) -> None:
         self.reward_window = reward_window
-        self.salt = salt
         self.reload_every_s = reload_every_s
         self.clock = clock
         self._resources = ExitStack()  # closes the log only if it opened it
@@ -84,6 +85,8 @@ class ArtworkChooser:
             self._log = self._resources.enter_context(storage.using_log(log))
         self._writer = self._log.writer()
         self._resources.callback(self._writer.close)
+        with log_errors():
+            self._salt = self._log.sampling_salt()
         self._initial_policy: Policy = policy or default_policy()
         self.policy_: Policy = self._initial_policy
         self.checkpoint_version_ = 0
@@ -104,6 +107,7 @@ class ArtworkChooser:
             return
         self._checked_at = now
         with log_errors():
+            self._salt = self._log.sampling_salt()  # a rotation takes effect here too
             head = self._log.head_version()
             if head == self._seen_head:
                 return
@@ -197,7 +201,7 @@ class ArtworkChooser:
         for eid in event_ids:
             EVENT_ID.check(eid, InvalidContext)
         self._reload()
-        policy, version = self.policy_, self.policy_version
+        policy, version, salt = self.policy_, self.policy_version, self._salt
         logged_context = ctx.as_json()
         images: dict[int, str] = {}
 
@@ -209,7 +213,7 @@ class ArtworkChooser:
                 images.update((a.id, a.image_path) for a in artworks)
                 arms = [Arm(a.id, a.features) for a in artworks]
                 pmf = [1.0] if len(arms) == 1 else policy.probabilities(ctx, arms).tolist()
-                exploration = dict(policy.exploration)
+                exploration = {**policy.exploration, "salt": salt.id}
                 baseline = title.mode.baseline_artwork_id
                 ids = [a.id for a in arms]
                 policy_pmf: tuple[float, ...] | None = None
@@ -218,7 +222,7 @@ class ArtworkChooser:
                     policy_pmf = tuple(pmf)
                     pmf = [1.0 if i == baseline else 0.0 for i in ids]
                     exploration = {**exploration, "mode": "apprentice"}
-                index = sample_index(pmf, eid, self.salt)
+                index = sample_index(pmf, eid, salt.secret)
                 now = self.clock()
                 return storage.NewDecision(
                     event_id=eid,

@@ -42,6 +42,7 @@ from storage.records import (
     NewDecision,
     ReplaySums,
     RewardReceipt,
+    SamplingSalt,
     TitleMode,
 )
 from storage.writer import Decide, DecisionWriter, ServedTitle
@@ -80,6 +81,7 @@ __all__ = [
     "RejectedValue",
     "ReplaySums",
     "RewardReceipt",
+    "SamplingSalt",
     "SchemaVersionError",
     "ServedTitle",
     "StorageError",

@@ -18,7 +18,17 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import activation, apprentice, catalog, checkpoints, join, keys, rewards, schema
+from storage import (
+    activation,
+    apprentice,
+    catalog,
+    checkpoints,
+    join,
+    keys,
+    rewards,
+    salts,
+    schema,
+)
 from storage.engine import (
     HOW_TO_CREATE,
     Durability,
@@ -46,6 +56,7 @@ from storage.records import (
     NewDecision,
     ReplaySums,
     RewardReceipt,
+    SamplingSalt,
     TitleMode,
 )
 from storage.writer import DecisionWriter
@@ -295,6 +306,23 @@ class Log:
     def api_keys(self) -> list[ApiKey]:
         with self.session() as s:
             return keys.list_keys(s)
+
+    # --- sampling salts ----------------------------------------------------------------
+
+    def sampling_salt(self) -> SamplingSalt:
+        """The secret salt in use for the sampling draw (made with the log)."""
+        with self.session() as s:
+            return salts.current_salt(s)
+
+    def salt(self, salt_id: int) -> SamplingSalt | None:
+        """A salt by id, current or rotated out, to reproduce a decision drawn with it."""
+        with self.session() as s:
+            return salts.salt(s, salt_id)
+
+    def rotate_salt(self) -> SamplingSalt:
+        """Start drawing with a new salt; choosers take it at their next reload."""
+        with self.transaction() as s:
+            return salts.rotate_salt(s)
 
     # --- lifecycle ---------------------------------------------------------------------
 

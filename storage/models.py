@@ -171,3 +171,16 @@ class CheckpointRow(Base):
     """HMAC-SHA256 of the digest under the operator's key, when one is set."""
     bad_reason: Mapped[str | None] = mapped_column(Text)
     """Set when an operator or a chooser marked the checkpoint bad; it is then never served."""
+
+
+class SamplingSaltRow(Base):
+    """A secret mixed into every decision's sampling draw, so that no client can choose its
+    draw by choosing its event id. The newest is in use; older ones stay, so any decision can
+    be reproduced by whoever holds the log (each decision's exploration record names its
+    salt's id)."""
+
+    __tablename__ = "sampling_salts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

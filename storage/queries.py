@@ -114,6 +114,7 @@ def decision_for_event(session: Session, event_id: str) -> LoggedDecision:
         reward_deadline=row.reward_deadline,
         activated=row.activated,
         policy_pmf=None if row.policy_pmf is None else tuple(row.policy_pmf),
+        exploration=dict(row.exploration or {}),
     )
 
 

@@ -255,6 +255,8 @@ class LoggedDecision:
     """False while a deferred decision waits for activation."""
     policy_pmf: tuple[float, ...] | None = None
     """Apprentice mode: what the policy itself would have chosen with."""
+    exploration: Mapping[str, Any] = field(default_factory=dict)
+    """The exploration settings logged with it; ``salt`` names the sampling salt's id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +306,16 @@ class ApiKey:
     scopes: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingSalt:
+    """A secret mixed into the sampling draw (`storage.salts`). Never printed."""
+
+    id: int
+    """Logged with each decision drawn with it (its exploration record's ``salt``)."""
+    secret: str = field(repr=False)
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

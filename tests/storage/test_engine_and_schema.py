@@ -237,6 +237,9 @@ def test_a_log_at_0002_upgrades_with_its_decisions_activated(log_url: str) -> No
         }
         key, token = log.create_key("after-upgrade", ["rank"])
         assert log.verify_key(token) == key
+        salt = log.sampling_salt()  # 0004 made the log its secret sampling salt
+        assert salt.id == 1 and len(salt.secret) == 64
+        assert log.decision("old-1").exploration.get("salt") is None  # drawn before salts
         downgrade(log.engine, "0002")  # and back down and up again, rows and all
         upgrade(log.engine)
         assert log.decision("old-2").activated

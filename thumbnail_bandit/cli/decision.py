@@ -37,6 +37,7 @@ def run_decision(args: argparse.Namespace) -> int:
         "policy_version": d.policy_version,
         "activated": d.activated,
         "apprentice_policy_pmf": None if d.policy_pmf is None else list(d.policy_pmf),
+        "exploration": dict(d.exploration),
         "reward_deadline": d.reward_deadline.isoformat(),
         "reward": None if reward is None else {"value": reward.value, "late": reward.late},
     }

@@ -36,7 +36,6 @@ class ServiceState:
         self.chooser = ArtworkChooser(
             self.log,
             reward_window=settings.reward_window,
-            salt=settings.salt,
             reload_every_s=settings.reload_every_s,
         )
         self.buckets = TokenBuckets(settings.rate_per_s, settings.burst)

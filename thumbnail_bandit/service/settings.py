@@ -31,8 +31,6 @@ class ServiceSettings:
     """Larger request bodies get 413."""
     reward_window_s: float = 1800.0
     """How long a reward (and an activation) may take after rank."""
-    salt: str = ""
-    """Mixed into each event id's sampling seed (see `ArtworkChooser`)."""
     reload_every_s: float = 5.0
     """How often a worker looks for a newer checkpoint."""
     retry_after_s: int = 5

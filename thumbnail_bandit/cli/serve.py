@@ -22,6 +22,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Serve the decision service on HOST:PORT. Every route but /healthz,"
         " /readyz and /metrics needs an API key (`thumbnail-bandit keys create`). Use"
         " PostgreSQL for several workers: SQLite has one writer at a time.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     serve.add_argument("--db", required=True, help=_DB_HELP)
     serve.add_argument("--host", default="127.0.0.1")
@@ -38,6 +39,26 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=5.0,
         metavar="SECONDS",
         help="how long a worker trusts a verified key (a revoked key stops within this)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=1000,
+        help="per worker; past it the oldest connection still waiting for a request is closed",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request's line and headers must arrive within this",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request's body must arrive within this of its headers",
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     serve.set_defaults(run=run_serve)
@@ -81,6 +102,9 @@ def run_serve(args: argparse.Namespace) -> int:
                 burst=args.burst,
                 reward_window_s=args.reward_window,
                 key_cache_s=args.key_cache,
+                max_connections=args.max_connections,
+                header_timeout_s=args.header_timeout,
+                body_timeout_s=args.body_timeout,
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from None
@@ -101,5 +125,7 @@ def run_serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
+            # Header size, header and body time, and connections capped per worker.
+            http="thumbnail_bandit.service.guarded_http:GuardedHttpToolsProtocol",
         )
     return 0

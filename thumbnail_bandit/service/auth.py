@@ -38,7 +38,10 @@ def require(scope: str) -> Callable[..., Awaitable[storage.ApiKey]]:
             )
         state = state_of(request)
         token = credentials.credentials
-        key = await state.run(lambda: state.verify_key(token))
+        # Verified before the body was read (`KeyFirst`); looked up here only without it.
+        key: storage.ApiKey | None = getattr(request.state, "api_key", None)
+        if key is None:
+            key = await state.run(lambda: state.verify_key(token))
         if key is None:
             raise Problem(
                 401, "invalid-key", "the API key is malformed, unknown or revoked", challenge

@@ -1,5 +1,5 @@
-"""Two ASGI middlewares: one caps request bodies (413 before any parsing), one counts and
-times every request by its route template, for the metrics."""
+"""ASGI middlewares: the API key checked before anything of the body is read, bodies capped
+(413 before any parsing), and every request counted and timed by its route template."""
 
 from __future__ import annotations
 
@@ -9,8 +9,42 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bandit import BanditError
 from thumbnail_bandit.service import metrics
-from thumbnail_bandit.service.problems import MEDIA_TYPE
+from thumbnail_bandit.service.problems import MEDIA_TYPE, for_bandit, problem_response
+
+
+class KeyFirst:
+    """Refuse a ``/v1`` request without a live API key before reading a byte of its body, so
+    that nobody without a key can make a worker wait for one. The verified key rides along in
+    the request's state for the route's own check (scope and rate)."""
+
+    def __init__(self, app: ASGIApp, prefix: str = "/v1/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        challenge = {"WWW-Authenticate": "Bearer"}
+        scheme, _, token = dict(scope["headers"]).get(b"authorization", b"").partition(b" ")
+        if scheme.lower() != b"bearer" or not token.strip():
+            detail = "send an API key: Authorization: Bearer <key>"
+            await problem_response(401, "missing-key", detail, challenge)(scope, receive, send)
+            return
+        service = scope["app"].state.service
+        try:
+            key = service.verify_key(token.strip().decode("latin-1"))
+        except BanditError as exc:  # the log is unavailable: 503, as the routes answer
+            await for_bandit(exc, service.settings.retry_after_s)(scope, receive, send)
+            return
+        if key is None:
+            detail = "the API key is malformed, unknown or revoked"
+            await problem_response(401, "invalid-key", detail, challenge)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = key
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

@@ -91,7 +91,8 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 
-def _for_bandit(exc: BanditError, retry_after_s: int) -> JSONResponse:
+def for_bandit(exc: BanditError, retry_after_s: int) -> JSONResponse:
+    """The problem response for a bandit error."""
     for kind, status, slug in _BANDIT:
         if isinstance(exc, kind):
             headers = {"Retry-After": str(retry_after_s)} if status == 503 else None
@@ -108,14 +109,14 @@ def install(app: FastAPI, retry_after_s: int) -> None:
 
     async def on_bandit(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, BanditError)
-        return _for_bandit(exc, retry_after_s)
+        return for_bandit(exc, retry_after_s)
 
     async def on_storage(request: Request, exc: Exception) -> JSONResponse:
         # Only the admin routes reach the log without the chooser's mapping in between.
         from bandit.log_boundary import as_bandit_error
 
         assert isinstance(exc, storage.StorageError)
-        return _for_bandit(as_bandit_error(exc), retry_after_s)
+        return for_bandit(as_bandit_error(exc), retry_after_s)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -11,6 +11,19 @@ _ENV_PREFIX = "THUMBNAIL_BANDIT_SERVICE_"
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """What one worker allows a connection (`thumbnail_bandit.service.guarded_http`)."""
+
+    max_header_bytes: int = 16 * 1024
+    """Request line and headers together; the size Node.js and h11 also allow by default."""
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
+    """The whole body (64 KiB at most) must arrive within this of the head."""
+    max_connections: int = 1000
+    """Per worker; the descriptor limit is usually a multiple of it."""
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceSettings:
     """How one service process runs.
 
@@ -35,6 +48,14 @@ class ServiceSettings:
     """How often a worker looks for a newer checkpoint."""
     retry_after_s: int = 5
     """What 503 tells a client to wait while the log is unavailable."""
+    max_header_bytes: int = 16 * 1024
+    """A request line and headers over this get 431 and a closed connection."""
+    header_timeout_s: float = 10.0
+    """A request's head must arrive within this of its first byte (or of the connection)."""
+    body_timeout_s: float = 10.0
+    """A request's body must arrive within this of its head."""
+    max_connections: int = 1000
+    """Connections per worker; past it the oldest still waiting for a request is closed."""
 
     def __post_init__(self) -> None:
         if self.rate_per_s <= 0 or self.burst < 1:
@@ -43,6 +64,19 @@ class ServiceSettings:
             raise ValueError("max_body_bytes must be at least 1024")
         if self.reward_window_s <= 0 or self.key_cache_s < 0 or self.reload_every_s < 0:
             raise ValueError("reward_window_s must be > 0; key_cache_s, reload_every_s >= 0")
+        if self.max_header_bytes < 1024 or self.max_connections < 1:
+            raise ValueError("max_header_bytes must be at least 1024, max_connections >= 1")
+        if not (0 < self.header_timeout_s <= 3600 and 0 < self.body_timeout_s <= 3600):
+            raise ValueError("header_timeout_s and body_timeout_s must be in (0, 3600]")
+
+    @property
+    def connection_limits(self) -> ConnectionLimits:
+        return ConnectionLimits(
+            max_header_bytes=self.max_header_bytes,
+            header_timeout_s=self.header_timeout_s,
+            body_timeout_s=self.body_timeout_s,
+            max_connections=self.max_connections,
+        )
 
     @property
     def reward_window(self) -> timedelta:

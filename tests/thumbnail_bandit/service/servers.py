@@ -27,7 +27,13 @@ class RunningService:
 
 @contextmanager
 def running_service(
-    db: str, *, workers: int, tmp: Path, key_cache_s: float = 0
+    db: str,
+    *,
+    workers: int,
+    tmp: Path,
+    key_cache_s: float = 0,
+    extra: tuple[str, ...] = (),
+    log_level: str = "warning",
 ) -> Iterator[RunningService]:
     """``thumbnail-bandit serve`` on a free port, ready (``/readyz`` 200) when yielded."""
     port = free_port()
@@ -50,7 +56,8 @@ def running_service(
         "--burst",
         "100000",
         "--log-level",
-        "warning",
+        log_level,
+        *extra,
     ]
     with log_file.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

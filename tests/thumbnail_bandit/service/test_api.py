@@ -329,7 +329,10 @@ def test_health_readiness_and_metrics(service: Service) -> None:
     )
     assert "thumbnail_bandit_decisions_total" in page
     assert "thumbnail_bandit_policy_checkpoint_version" in page
-    problem(service.client.get("/v1/nothing-here"), 404, "not-found")
+    # Under /v1 the key comes first: without one, even an unknown path is 401.
+    problem(service.client.get("/v1/nothing-here"), 401, "missing-key")
+    keyed = {"Authorization": f"Bearer {service.keys.rank}"}
+    problem(service.client.get("/v1/nothing-here", headers=keyed), 404, "not-found")
 
 
 def test_no_key_appears_in_any_log_line(service: Service, caplog: pytest.LogCaptureFixture) -> None:

@@ -20,6 +20,11 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import cv2  # reads the variable above when it loads FFmpeg
 
+# OpenCV's own warnings ("[ WARN:0@0.2] ... can't be used to capture by name") likewise: a
+# bad input is one line of ours. OPENCV_LOG_LEVEL set by the user wins.
+if "OPENCV_LOG_LEVEL" not in os.environ:
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 from thumbnails.errors import VideoUnreadable
 from thumbnails.image import Image
 

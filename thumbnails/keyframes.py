@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,7 +29,11 @@ from thumbnails.errors import VideoUnreadable
 from thumbnails.image import Image
 from thumbnails.pipeline import WINDOW_S, analyse_video, auto_frame_step
 from thumbnails.quality import QualityGate, Rejection
-from thumbnails.ranking import Extraction, face_detector, finish_extraction
+from thumbnails.ranking import (
+    Extraction,
+    finish_extraction,
+    preload_face_detector,
+)
 from thumbnails.retention import window_of
 from thumbnails.scoring import quick_score
 from thumbnails.shortlist import Shortlist, Shortlisted, shortlist_capacity
@@ -57,7 +60,7 @@ def analyse_keyframes(
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     gate = gate or QualityGate()
-    threading.Thread(target=face_detector, daemon=True).start()
+    preload_face_detector()
     with VideoStream(path) as video:
         info = video.info
         step = frame_step or auto_frame_step(info.fps)

@@ -39,8 +39,10 @@ class WrittenOutput:
     """The candidates with their ``image`` set to the written file."""
 
 
-#: Longest folder name written (a title id is 200 characters at most; file systems allow 255).
-MAX_NAME = 100
+#: Longest folder name written, in UTF-8 bytes: file systems allow 255 bytes, and the staging
+#: and retired names (`write_encoded`) add 19 to the folder's name. (A title id is 200
+#: characters at most; one of CJK characters takes 3 bytes each.)
+MAX_NAME_BYTES = 200
 _UNSAFE_CHARS = re.compile(r"[^\w.\-]+")
 _WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
 
@@ -50,8 +52,9 @@ def output_name(video: Path) -> str:
 
     The name is always one plain folder inside ``--out``: separators, spaces and control
     characters become ``_``; leading dots go (no hidden folders, never ``.`` or ``..``);
-    reserved Windows names get a ``_``; an empty result is ``video``; a long name is cut
-    and given a short hash of the original, so distinct long names stay distinct.
+    reserved Windows names get a ``_``; an empty result is ``video``; a name over
+    `MAX_NAME_BYTES` of UTF-8 is cut at a character and given a short hash of the original, so
+    distinct long names stay distinct.
 
     >>> [output_name(Path(p)) for p in ["Big Buck Bunny.mp4", "..mp4", ".hidden.mkv", "con.avi"]]
     ['Big_Buck_Bunny', 'video', 'hidden', 'con_']
@@ -62,9 +65,10 @@ def output_name(video: Path) -> str:
         name = "video"
     if _WINDOWS_RESERVED.match(name):
         name += "_"
-    if len(name) > MAX_NAME:
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-        name = f"{name[: MAX_NAME - 9]}-{digest}"
+        head = name.encode("utf-8")[: MAX_NAME_BYTES - 9].decode("utf-8", "ignore")
+        name = f"{head}-{digest}"
     return name
 
 

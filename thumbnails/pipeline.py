@@ -3,7 +3,6 @@ diverse top-K. One streaming pass; memory is bounded by the frame size, not the 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from thumbnails.analysis import FrameAnalyser, FrameStats
 from thumbnails.decode import DecodedFrame, VideoInfo, VideoStream
 from thumbnails.image import Image
 from thumbnails.quality import QualityGate, Rejection
-from thumbnails.ranking import Extraction, face_detector, finish_extraction
+from thumbnails.ranking import Extraction, finish_extraction, preload_face_detector
 from thumbnails.retention import Keeper, window_of
 from thumbnails.scoring import quick_score
 from thumbnails.shortlist import Shortlist, Shortlisted, shortlist_capacity
@@ -287,8 +286,7 @@ def analyse_video(
         VideoUnreadable: missing, empty, not a video, no video stream.
         NoUsableFrames: every frame failed the quality gate.
     """
-    # Load the face cascade while the first frames decode; it is needed only at the end.
-    threading.Thread(target=face_detector, daemon=True).start()
+    preload_face_detector()
     span = analyse_span(path, top_k, gate=gate, progress=progress, frame_step=frame_step)
     return finish_extraction(
         span.info,

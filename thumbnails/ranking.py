@@ -49,6 +49,14 @@ _FACES: FaceDetector | None = None
 _FACES_LOCK = threading.Lock()
 
 
+def preload_face_detector() -> None:
+    """Load the face cascade on another thread while the first frames decode; it is needed
+    only at the end. Not a daemon thread: the interpreter waits for it before exiting, since
+    OpenCV aborts the process when a thread is still inside it at shutdown (a run whose
+    every input was bad exited 134 after its error lines)."""
+    threading.Thread(target=face_detector, name="face-cascade").start()
+
+
 def face_detector() -> FaceDetector:
     """One detector per process: loading the cascade takes tens of milliseconds."""
     global _FACES

@@ -31,7 +31,7 @@ from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
 from bandit.records import Arm, ArtworkExplanation, Decision
 from bandit.sampling import sample_index
-from storage import EVENT_ID, TITLE_ID
+from storage import EVENT_ID, TITLE_ID, same_json
 
 #: What reward() and activate() return: the log's own records, re-exported by the bandit
 #: package so callers need not import storage.
@@ -202,6 +202,11 @@ class ArtworkChooser:
             EVENT_ID.check(eid, InvalidContext)
         self._reload()
         policy, version, salt = self.policy_, self.policy_version, self._salt
+        request_record: dict[str, Any] = {}
+        if skip:
+            request_record["excluded"] = sorted(skip)
+        if defer_activation:
+            request_record["deferred"] = True
         logged_context = ctx.as_json()
         images: dict[int, str] = {}
 
@@ -214,6 +219,8 @@ class ArtworkChooser:
                 arms = [Arm(a.id, a.features) for a in artworks]
                 pmf = [1.0] if len(arms) == 1 else policy.probabilities(ctx, arms).tolist()
                 exploration = {**policy.exploration, "salt": salt.id}
+                # The request, so that a retry can be told from another request (409).
+                exploration.update(request_record)
                 baseline = title.mode.baseline_artwork_id
                 ids = [a.id for a in arms]
                 policy_pmf: tuple[float, ...] | None = None
@@ -252,25 +259,35 @@ class ArtworkChooser:
             if not given:
                 raise
             # A retry after the policy moved on: answer what was logged the first time.
-            return self._logged_answers(title_ids, event_ids, logged_context)
+            return self._logged_answers(title_ids, event_ids, logged_context, request_record)
         return [_decision(d, images.get(d.artwork_id, "")) for d in logged]
 
     def _logged_answers(
-        self, title_ids: Sequence[str], event_ids: Sequence[str], context: Mapping[str, Any]
+        self,
+        title_ids: Sequence[str],
+        event_ids: Sequence[str],
+        context: Mapping[str, Any],
+        request: Mapping[str, Any],
     ) -> list[Decision]:
+        """The first answers to a request sent again under the same event id: the same
+        titles, context (types included), excluded artworks and deferral, or 409."""
         with log_errors():
             try:
                 found = [self._log.decision(eid) for eid in event_ids]
             except storage.UnknownEvent:
                 found = []
             same = len(found) == len(title_ids) and all(
-                d.title_id == t and d.context == context
+                d.title_id == t
+                and same_json(d.context, context)
+                and d.exploration.get("excluded", []) == request.get("excluded", [])
+                and d.exploration.get("deferred", False) == request.get("deferred", False)
                 for d, t in zip(found, title_ids, strict=True)
             )
             if not same:
                 raise ConflictingRecord(
-                    f"event id {event_ids[0]!r} was already used for another request;"
-                    " event ids must be unique per decision"
+                    f"event id {event_ids[0]!r} was already used for another request (other"
+                    " titles, context, excluded artworks or deferral); event ids must be"
+                    " unique per decision"
                 )
             images = self._log.artworks_by_id({d.artwork_id for d in found})
         return [_decision(d, images[d.artwork_id].image_path) for d in found]

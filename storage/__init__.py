@@ -44,6 +44,7 @@ from storage.records import (
     RewardReceipt,
     SamplingSalt,
     TitleMode,
+    same_json,
 )
 from storage.writer import Decide, DecisionWriter, ServedTitle
 
@@ -90,5 +91,6 @@ __all__ = [
     "UnknownTitle",
     "open_log",
     "redact",
+    "same_json",
     "using_log",
 ]

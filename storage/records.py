@@ -177,6 +177,12 @@ class NewDecision:
         object.__setattr__(self, "exploration_json", exploration_json)
 
 
+def same_json(a: object, b: object) -> bool:
+    """Equal as JSON documents, types included: ``1``, ``1.0`` and ``true`` are three values
+    (Python's ``1 == True == 1.0`` would make them one)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
 def same_decision(
     d: NewDecision,
     title_id: str,
@@ -190,7 +196,7 @@ def same_decision(
     (for another title, another user's context, or with another outcome)."""
     return (
         title_id == d.title_id
-        and context == json.loads(d.context_json)
+        and same_json(context, json.loads(d.context_json))
         and artwork_id == d.artwork_id
         and list(candidate_ids) == list(d.candidate_ids)
         and policy_version == d.policy_version

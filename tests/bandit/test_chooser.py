@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from bandit import (
     ArtworkChooser,
+    ConflictingRecord,
     Context,
     GreedyPolicy,
     InvalidContext,
@@ -241,3 +242,25 @@ def test_a_corrupt_head_checkpoint_does_not_take_serving_down(
     assert log.checkpoint(3).parent_version == 2
     chooser.choose("t", {"segment": "a"})
     assert chooser.policy_version == "segment_mix:3"
+
+
+def test_a_retry_is_the_same_request_or_a_conflict(log: Log) -> None:
+    """The same event id with other excluded artworks, another deferral, or a context value
+    of another JSON type (``1``, ``True`` and ``1.0`` compare equal in Python) is refused."""
+    ids = add_title(log, "t", 3)
+    with ArtworkChooser(log, reload_every_s=0) as chooser:
+        first = chooser.choose("t", {"segment": "s", "x": 1}, event_id="e")
+        assert chooser.choose("t", {"segment": "s", "x": 1}, event_id="e") == first
+        for change in (
+            {"excluded": [first.artwork_id]},
+            {"excluded": [i for i in ids if i != first.artwork_id][:1]},
+            {"defer_activation": True},
+        ):
+            with pytest.raises(ConflictingRecord):
+                chooser.choose("t", {"segment": "s", "x": 1}, event_id="e", **change)
+        for value in (True, 1.0, "1"):
+            with pytest.raises(ConflictingRecord):
+                chooser.choose("t", {"segment": "s", "x": value}, event_id="e")
+        deferred = chooser.choose("t", {"segment": "s"}, event_id="d", defer_activation=True)
+        again = chooser.choose("t", {"segment": "s"}, event_id="d", defer_activation=True)
+        assert again == deferred

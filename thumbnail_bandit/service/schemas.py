@@ -34,8 +34,15 @@ EventId = Annotated[
 ContextValue = str | bool | int | float | list[str]
 
 
+#: An artwork id as the log stores it (a 32-bit integer); larger is a 422, not an overflow.
+ArtworkId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: no unknown fields, and JSON types as declared. ``"1"`` is not a number,
+    ``true`` is not 1, ``"yes"`` is not a boolean: the library refuses them too."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class RankRequest(_Strict):
@@ -43,7 +50,7 @@ class RankRequest(_Strict):
     """The titles to choose artwork for, in the order answered."""
     context: Annotated[dict[str, ContextValue], Field(max_length=MAX_FEATURES + 1)]
     """The user: ``segment`` plus named features (country, device, hour, ...)."""
-    excluded: Annotated[list[int], Field(max_length=MAX_EXCLUDED)] = []
+    excluded: Annotated[list[ArtworkId], Field(max_length=MAX_EXCLUDED)] = []
     """Artwork ids not to offer this time."""
     event_id: EventId | None = None
     """Your id for this call; a retry with the same id gets the same answer, logged once.
@@ -110,7 +117,7 @@ class StatusChange(BaseModel):
 
 class ModeRequest(_Strict):
     mode: Literal["online", "apprentice"]
-    baseline_artwork_id: int | None = None
+    baseline_artwork_id: ArtworkId | None = None
 
 
 class ModeResponse(BaseModel):

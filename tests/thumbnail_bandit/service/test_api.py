@@ -50,11 +50,21 @@ def test_a_retried_rank_answers_the_same_and_logs_once(service: Service) -> None
     assert service.rank(body).json() == first
     with storage.open_log(service.url) as log, log.session() as s:
         assert count_decisions(s) == 1
-    # A retry that now asks to defer is answered as logged: the decision was already shown.
-    deferred = service.rank({**body, "defer_activation": True}).json()
-    assert deferred == first and deferred["decisions"][0]["activated"] is True
-    # The same id for another request is a conflict, not a silent overwrite.
-    problem(service.rank({**body, "context": {"segment": "adults"}}), 409, "conflict")
+    # A retry is the same request, or a conflict, not a silent overwrite nor the old answer:
+    # another context, deferral, exclusion, or a context value of another JSON type.
+    chosen = first["decisions"][0]["artwork_id"]
+    for other in (
+        {"context": {"segment": "adults"}},
+        {"defer_activation": True},
+        {"excluded": [chosen]},
+        {"context": {**CTX, "x": 1}},
+    ):
+        problem(service.rank({**body, **other}), 409, "conflict")
+    typed = {**body, "event_id": "typed", "context": {**CTX, "x": 1}}
+    assert service.rank(typed).status_code == 200
+    for value in (True, 1.0, "1"):
+        problem(service.rank({**typed, "context": {**CTX, "x": value}}), 409, "conflict")
+    assert service.rank(typed).status_code == 200  # the same request, still answered
 
 
 def test_excluded_artworks_are_never_offered(service: Service) -> None:
@@ -364,3 +374,36 @@ def test_an_unavailable_log_answers_503_and_serves_nothing(tmp_path: object) -> 
         assert response.headers["retry-after"] == "5"
         assert "decisions" not in response.text
         problem(client.get("/readyz"), 503, "log-unavailable")
+
+
+@pytest.mark.parametrize(
+    ("route", "body"),
+    [
+        ("rank", {"titles": [TITLE], "context": CTX, "excluded": ["1"]}),
+        ("rank", {"titles": [TITLE], "context": CTX, "excluded": [True]}),
+        ("rank", {"titles": [TITLE], "context": CTX, "defer_activation": "yes"}),
+        ("rank", {"titles": [TITLE], "context": CTX, "defer_activation": 1}),
+        ("rank", {"titles": [TITLE], "context": CTX, "excluded": [2**63]}),
+        ("reward", {"value": "1"}),
+        ("reward", {"value": True}),
+        ("mode", {"mode": "apprentice", "baseline_artwork_id": 9223372036854775808}),
+        ("mode", {"mode": "apprentice", "baseline_artwork_id": "1"}),
+    ],
+)
+def test_json_types_are_strict_on_every_route(
+    service: Service, route: str, body: dict[str, object]
+) -> None:
+    """Loose coercions the library refuses were accepted over HTTP ("1" stored as reward 1.0,
+    "yes" deferring), and a 64-bit baseline id was a 500 on SQLite."""
+    if route == "rank":
+        answer = service.rank(body)
+    elif route == "reward":
+        event = service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"][0]
+        answer = service.client.post(
+            f"/v1/events/{event['event_id']}/reward", json=body, headers=bearer(service.keys.rank)
+        )
+    else:
+        answer = service.client.put(
+            f"/v1/titles/{TITLE}/mode", json=body, headers=bearer(service.keys.admin)
+        )
+    problem(answer, 422, "invalid-request")

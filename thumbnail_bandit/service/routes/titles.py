@@ -23,7 +23,7 @@ from thumbnail_bandit.service.schemas import (
 router = APIRouter(tags=["titles"])
 
 TitlePath = Annotated[str, Path(min_length=1, max_length=TITLE_ID.max_length)]
-ArtworkPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ArtworkPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # as `schemas.ArtworkId`
 _ERRORS = responses(401, 403, 404, 422, 429, 503)
 
 

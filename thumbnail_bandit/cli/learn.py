@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import time
+import logging
+import signal
+import sys
+import threading
 from pathlib import Path
 
 import storage
-from bandit.errors import InvalidPolicyArgs
-from bandit.learner import Learner
+from bandit.errors import InvalidPolicyArgs, LogUnavailable
+from bandit.learner import Learner, LearnReport
 from bandit.policies.registry import DEFAULT_POLICY, POLICIES
 from thumbnail_bandit.cli.settings import read_settings, same_policy
 from thumbnail_bandit.cli.usage import UsageError
 from thumbnail_bandit.progress import progress_bar
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,14 +67,55 @@ def run(args: argparse.Namespace) -> int:
                 " new settings on the whole log, or drop --policy/--set/--settings to keep"
                 " learning the current one"
             )
-        while True:
-            with progress_bar("learning", "example", quiet=args.quiet) as bar:
-                report = learner.run_once(progress=bar)
-            print(
-                f"joined {report.joined}, learned {report.learned}, skipped {report.skipped};"
-                f" checkpoint {report.version} at sequence {report.last_seq}",
-                flush=True,
-            )
-            if args.every is None:
-                return 0
-            time.sleep(args.every)
+        if args.every is None:
+            _report(_learn_once(learner, args.quiet))
+            return 0
+        return _keep_learning(learner, args.every, args.quiet)
+
+
+def _learn_once(learner: Learner, quiet: bool) -> LearnReport:
+    with progress_bar("learning", "example", quiet=quiet) as bar:
+        return learner.run_once(progress=bar)
+
+
+def _report(report: LearnReport) -> None:
+    print(
+        f"joined {report.joined}, learned {report.learned}, skipped {report.skipped};"
+        f" checkpoint {report.version} at sequence {report.last_seq}",
+        flush=True,
+    )
+
+
+#: After the log fails, wait this long, doubling up to `BACKOFF_MOST_S`, before trying again.
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MOST_S = 60.0
+
+
+def _keep_learning(learner: Learner, every: float, quiet: bool) -> int:
+    """``learn --every``: a loop a supervisor can leave running. An unavailable log (a server
+    stopped, a disk full) is logged and retried with backoff; each pass starts from the head
+    checkpoint, so a pass cut short is learned again from there, exactly once. It stops on
+    SIGTERM or SIGINT (exit 0); a bad configuration or a corrupt head still ends it (1)."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(message)s", level=logging.INFO, stream=sys.stderr
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    failures = 0
+    while not stop.is_set():
+        try:
+            report = _learn_once(learner, quiet)
+        except LogUnavailable as exc:
+            wait = min(BACKOFF_MOST_S, BACKOFF_FIRST_S * 2**failures)
+            failures += 1
+            log.warning("the log is unavailable (%s); trying again in %.0f s", exc, wait)
+            stop.wait(wait)
+            continue
+        if failures:
+            log.info("the log is back after %d failed attempt(s)", failures)
+            failures = 0
+        _report(report)
+        stop.wait(every)
+    log.info("stopped by a signal; the next run goes on from the head checkpoint")
+    return 0

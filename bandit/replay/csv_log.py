@@ -23,7 +23,7 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, overload
 
@@ -245,7 +245,10 @@ class _Columns:
         if when is None:
             self.have_times = False
         elif self.have_times:
-            self.times.append(int(np.datetime64(when.replace(tzinfo=None), "us").astype(np.int64)))
+            # An offset is honoured (00:30+01:00 is 23:30 UTC the day before); a time without
+            # one is taken as UTC.
+            utc = when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+            self.times.append(int(np.datetime64(utc, "us").astype(np.int64)))
         if row["context"]:
             self.contexts[self.rows] = row["context"]
         self.rows += 1

@@ -292,21 +292,24 @@ def evaluate(
     if unknown:
         known = list(ESTIMATOR_CLASSES)
         raise ReplayError(f"unknown estimator(s) {sorted(unknown)}; known: {known}")
-    ev = Evidence.gather(
-        data,
-        pi,
-        alpha=alpha,
-        clip=clip,
-        bootstrap=bootstrap,
-        seed=seed,
-        r_hat=r_hat,
-        replay_note=replay_note,
-    )
-    warnings = support_warnings(data, pi, ev.w) + ((IN_SAMPLE_WARNING,) if in_sample else ())
-    found = [
-        ESTIMATOR_CLASSES[name]().estimate(ev, target, segment=segment, warnings=warnings)
-        for name in estimators
-    ]
+    # A propensity of 1e-160 gives weights whose squares overflow: the intervals are then
+    # infinite, which is what such a log supports; numpy's warnings would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        ev = Evidence.gather(
+            data,
+            pi,
+            alpha=alpha,
+            clip=clip,
+            bootstrap=bootstrap,
+            seed=seed,
+            r_hat=r_hat,
+            replay_note=replay_note,
+        )
+        warnings = support_warnings(data, pi, ev.w) + ((IN_SAMPLE_WARNING,) if in_sample else ())
+        found = [
+            ESTIMATOR_CLASSES[name]().estimate(ev, target, segment=segment, warnings=warnings)
+            for name in estimators
+        ]
     return [replace(e, in_sample=True) for e in found] if in_sample else found
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from bandit.replay.bootstrap import Resamples, resample
 from bandit.replay.data import LoggedData
-from bandit.replay.intervals import z_value
+from bandit.replay.intervals import effective_size, z_value
 from bandit.replay.reward_model import RewardModel, cross_fitted_rewards
 from bandit.replay.sparse import FloatArray, GroupedPmf
 
@@ -85,7 +85,7 @@ class Evidence:
             r_hat_logged=model.at(data.chosen),
             dm_terms=model.expect(pi),
             snips=snips,
-            ess=float(w.sum()) ** 2 / max(float((w * w).sum()), 1e-300),
+            ess=effective_size(w),
             variances=_pmf_variances(data, pi, model, clip, snips),
             draws=resample(data, pi, w, w_clipped, model, draws=bootstrap, seed=seed),
             replay_note=replay_note,

@@ -14,6 +14,16 @@ from bandit.replay.sparse import FloatArray
 Z95 = 1.959963984540054
 
 
+def effective_size(w: FloatArray) -> float:
+    """Kish's effective sample size, (sum w)^2 / sum w^2, computed on w / max(w) so that a
+    weight of 1e160 (a propensity of 1e-160) cannot overflow it; 0 for no positive weight."""
+    top = float(np.max(w)) if len(w) else 0.0
+    if not top > 0.0 or not math.isfinite(top):
+        return 0.0 if not top > 0.0 else 1.0  # one infinite weight is all the evidence
+    scaled = w / top
+    return float(scaled.sum()) ** 2 / float((scaled * scaled).sum())
+
+
 def z_value(alpha: float) -> float:
     if not 0.0 < alpha < 1.0:
         raise ReplayError(f"alpha must be in (0, 1), got {alpha}")

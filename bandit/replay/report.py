@@ -59,14 +59,36 @@ def summary(estimates: Sequence[Estimate]) -> list[dict[str, object]]:
     return [_plain(e.as_dict()) for e in estimates]
 
 
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP's list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value``, with a text that a spreadsheet would read as a formula (a segment named
+    ``=cmd|'/c calc'!A1``, which any rank client can send) quoted by a leading apostrophe.
+    Numbers are left as they are.
+
+    >>> spreadsheet_safe("=cmd|'/c calc'!A1"), spreadsheet_safe(-0.5)
+    ("'=cmd|'/c calc'!A1", -0.5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_text(estimates: Sequence[Estimate]) -> str:
-    """The summary table as CSV text, one row per estimate."""
+    """The summary table as CSV text, one row per estimate, safe to open in a spreadsheet."""
     rows = summary(estimates)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        writer.writerow(
+            {
+                k: spreadsheet_safe("; ".join(v) if isinstance(v, list) else v)
+                for k, v in row.items()
+            }
+        )
     return out.getvalue().rstrip("\n")
 
 

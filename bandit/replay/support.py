@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from bandit.replay.data import LoggedData
+from bandit.replay.intervals import effective_size
 from bandit.replay.sparse import FloatArray, GroupedPmf
 
 #: Target mass on actions the logger gave less than this is "unsupported".
@@ -62,7 +63,7 @@ def support_warnings(data: LoggedData, pi: GroupedPmf, w: FloatArray) -> tuple[s
                 f" artworks the logging policy gave < {SUPPORT_FLOOR:g}; estimates are unreliable",
             )
         return ()
-    ess = float(w.sum()) ** 2 / max(float((w * w).sum()), 1e-300)
+    ess = effective_size(w)
     if ess < MIN_ESS_SHARE * data.n:
         return (
             f"poor support: effective sample size {ess:.0f} is under {MIN_ESS_SHARE:.0%} of"

@@ -211,3 +211,58 @@ def test_distinct_actions_cost_memory_per_row_not_rows_times_actions(tmp_path: P
     many.write_text("action,propensity,reward\n" + "".join(f"a{i},0.5,1\n" for i in range(100_001)))
     with pytest.raises(BadLog, match="more than 100,000 distinct actions"):
         load_csv_log(many)
+
+
+def test_a_tiny_propensity_gives_estimates_not_a_crash(tmp_path: Path) -> None:
+    """1e-160 is a valid propensity, and its weight's square overflows a float: replay once
+    ended in an internal OverflowError."""
+    import subprocess
+    import sys
+
+    REPLAY = [sys.executable, "-m", "thumbnail_bandit", "replay"]
+    log = tmp_path / "tiny.csv"
+    log.write_text("action,propensity,reward,segment\na,1e-160,1,s\nb,0.5,0,s\na,0.5,1,t\n")
+    result = subprocess.run(
+        [*REPLAY, "--log", str(log), "--target", "uniform", "--json", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # nor numpy's overflow warnings
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["estimator"] for r in rows} >= {"ips", "snips", "dr"}
+
+
+def test_time_zone_offsets_in_a_csv_are_honoured(tmp_path: Path) -> None:
+    log = tmp_path / "zones.csv"
+    log.write_text(
+        "action,propensity,reward,timestamp\n"
+        "a,0.5,1,2026-01-01T00:30+01:00\n"  # 23:30 UTC on Dec 31: the earlier event
+        "b,0.5,0,2026-01-01T00:00+00:00\n"
+        "a,0.5,1,2026-01-01T00:10\n"  # no offset: UTC
+    )
+    data = load_csv_log(log)
+    assert data.timestamp is not None
+    assert [str(t) for t in data.timestamp] == [
+        "2025-12-31T23:30:00.000000",
+        "2026-01-01T00:00:00.000000",
+        "2026-01-01T00:10:00.000000",
+    ]
+
+
+def test_csv_output_cannot_carry_a_spreadsheet_formula(tmp_path: Path) -> None:
+    log = tmp_path / "formula.csv"
+    log.write_text(
+        "action,propensity,reward,segment\n"
+        "a,0.5,1,=cmd|'/c calc'!A1\nb,0.5,0,=cmd|'/c calc'!A1\na,0.5,0,+plain\n"
+    )
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--log", str(log), "--target", "uniform", "--by", "segment", "--csv"]) == 0
+    cells = [cell for line in out.getvalue().splitlines() for cell in line.split(",")]
+    assert "'=cmd|'/c calc'!A1" in cells and "'+plain" in cells
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)

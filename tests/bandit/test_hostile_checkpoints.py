@@ -148,3 +148,35 @@ def test_with_a_key_set_only_checkpoints_signed_with_it_are_served(
     with open_log(log_url) as from_env:
         assert ArtworkChooser(from_env).policy_version == "segment_mix:1"
     assert not os.environ.get("NOT_A_REAL_VARIABLE")
+
+
+def test_a_state_nested_past_the_json_reader_is_a_corrupt_model_everywhere(
+    log: Log, tmp_path: Path
+) -> None:
+    """`MAGIC + "[" * 200000 + "]" * 200000`: RecursionError once escaped every mapping, so
+    `serve` failed its start-up and `learn` printed an internal error."""
+    import subprocess
+    import sys
+
+    from bandit.policies.segment_mix import MAGIC
+
+    clock = Clock()
+    add_title(log, "t", 2)
+    deep = MAGIC + b"[" * 200_000 + b"]" * 200_000 + b"\n" + VWPolicy().save()
+    log.write_checkpoint(parent_version=0, policy="segment_mix", args="{}", model=deep, last_seq=0)
+    with pytest.raises(CorruptModel):
+        restore_policy("segment_mix", "{}", deep)
+    chooser = ArtworkChooser(log, clock=clock)  # what a service worker does at start-up
+    assert chooser.policy_version == "segment_mix:0"  # serving falls back, not down
+    chooser.choose("t", {"segment": "a"})
+    if log.dialect == "sqlite":  # the command line, as a user runs it
+        url = str(log.url)
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "thumbnail-bandit"), "learn", "--db", url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 1
+        [line] = result.stderr.splitlines()
+        assert line.startswith("error: will not build on checkpoint 1") and "internal" not in line

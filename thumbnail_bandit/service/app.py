@@ -45,6 +45,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         version="1",
         summary="Rank artwork per user, reward it, and learn, over the SQL decision log.",
         lifespan=lifespan,
+        # The schema is at /openapi.json. FastAPI's /docs and /redoc pages load their scripts
+        # from a CDN: a service should not make its callers' browsers fetch third-party code
+        # (and on a closed network the pages stay blank).
+        docs_url=None,
+        redoc_url=None,
     )
     problems.install(app, settings.retry_after_s)
     for module in (rank, events, titles, keys, health):

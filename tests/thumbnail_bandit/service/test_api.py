@@ -373,7 +373,16 @@ def test_an_unavailable_log_answers_503_and_serves_nothing(tmp_path: object) -> 
         problem(response, 503, "log-unavailable")
         assert response.headers["retry-after"] == "5"
         assert "decisions" not in response.text
-        problem(client.get("/readyz"), 503, "log-unavailable")
+        ready = client.get("/readyz")
+        problem(ready, 503, "log-unavailable")
+        assert str(path) not in ready.text and "log.sqlite" not in ready.text  # no key needed
+
+
+def test_no_page_loads_code_from_elsewhere(service: Service) -> None:
+    """FastAPI's /docs and /redoc fetch their scripts from a CDN; the schema stays."""
+    assert service.client.get("/docs").status_code == 404
+    assert service.client.get("/redoc").status_code == 404
+    assert service.client.get("/openapi.json").json()["paths"]["/v1/rank"]
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request, Response
 
+from bandit.errors import LogUnavailable
 from bandit.log_boundary import log_errors
 from thumbnail_bandit.service import metrics
 from thumbnail_bandit.service.auth import state_of
-from thumbnail_bandit.service.problems import responses
+from thumbnail_bandit.service.problems import Problem, responses
 from thumbnail_bandit.service.schemas import Health
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", response_model=Health)
@@ -27,7 +31,14 @@ async def readyz(request: Request) -> Health:
         with log_errors():
             state.log.ping()
 
-    await state.run(ping)  # LogUnavailable becomes 503 with Retry-After
+    try:
+        await state.run(ping)
+    except LogUnavailable as exc:
+        # The reason names the database (a file path, a host): for the operator, not for
+        # whoever can reach an unauthenticated route.
+        log.warning("not ready: %s", exc)
+        retry = {"Retry-After": str(state.settings.retry_after_s)}
+        raise Problem(503, "log-unavailable", "the log does not answer", retry) from None
     return Health(status="ready")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from bandit.errors import CorruptModel, InvalidPolicyArgs
@@ -29,11 +32,39 @@ def default_policy() -> Policy:
     return SegmentMixPolicy()
 
 
+def settings_of(name: str) -> set[str]:
+    """The settings a policy takes: its constructor's parameters, read by introspection."""
+    signature = inspect.signature(POLICIES[name].__init__)
+    return {p for p in signature.parameters if p != "self"}
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown_settings(name: str, unknown: list[str]) -> str:
+    valid = sorted(settings_of(name))
+    notes = []
+    for key in unknown:
+        owners = [other for other in sorted(POLICIES) if key in settings_of(other)]
+        if owners:
+            notes.append(f"{key!r} (a setting of {' and '.join(owners)}: --policy {owners[0]})")
+        else:
+            notes.append(f"{key!r}{_did_you_mean(key, valid)}")
+    return f"policy {name!r} has no setting {', '.join(notes)}; its settings: {', '.join(valid)}"
+
+
 def build_policy(name: str, params: dict[str, Any] | None = None) -> Policy:
     """A fresh policy by name (``segment_mix``, ``vw``, ``thompson``, ``greedy``, ``uniform``)."""
     cls = POLICIES.get(name)
     if cls is None:
-        raise InvalidPolicyArgs(f"unknown policy {name!r}; known: {sorted(POLICIES)}")
+        raise InvalidPolicyArgs(
+            f"unknown policy {name!r}{_did_you_mean(name, POLICIES)}; known: {sorted(POLICIES)}"
+        )
+    unknown = sorted(set(params or {}) - settings_of(name))
+    if unknown:
+        raise InvalidPolicyArgs(_unknown_settings(name, unknown))
     try:
         return cls(**(params or {}))
     except TypeError as exc:

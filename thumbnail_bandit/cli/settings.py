@@ -21,7 +21,7 @@ from typing import Any
 
 from bandit.errors import InvalidPolicyArgs
 from bandit.policies.base import Policy
-from bandit.policies.registry import DEFAULT_POLICY, POLICIES, build_policy
+from bandit.policies.registry import DEFAULT_POLICY, build_policy
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,6 @@ def read_settings(
     if policy is not None:
         name = policy
     params.update(parse_assignment(a) for a in assignments)
-    if name not in POLICIES:
-        raise InvalidPolicyArgs(f"unknown policy {name!r}; known: {sorted(POLICIES)}")
     settings = PolicySettings(name, params, explicit=bool(policy or assignments or settings_file))
     settings.build()  # fail on bad settings before touching the log
     return settings

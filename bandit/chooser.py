@@ -208,14 +208,14 @@ class ArtworkChooser:
         if defer_activation:
             request_record["deferred"] = True
         logged_context = ctx.as_json()
-        images: dict[int, str] = {}
+        images: dict[int, storage.Artwork] = {}
 
         def decider(title_id: str, eid: str) -> storage.Decide:
             def decide(title: storage.ServedTitle) -> storage.NewDecision:
                 artworks = [a for a in title.artworks if a.id not in skip]
                 if not artworks:
                     raise NoActiveArtwork(title_id)  # which error exactly is found after rollback
-                images.update((a.id, a.image_path) for a in artworks)
+                images.update((a.id, a) for a in artworks)
                 arms = [Arm(a.id, a.features) for a in artworks]
                 pmf = [1.0] if len(arms) == 1 else policy.probabilities(ctx, arms).tolist()
                 exploration = {**policy.exploration, "salt": salt.id}
@@ -260,7 +260,7 @@ class ArtworkChooser:
                 raise
             # A retry after the policy moved on: answer what was logged the first time.
             return self._logged_answers(title_ids, event_ids, logged_context, request_record)
-        return [_decision(d, images.get(d.artwork_id, "")) for d in logged]
+        return [_decision(d, images.get(d.artwork_id)) for d in logged]
 
     def _logged_answers(
         self,
@@ -290,7 +290,7 @@ class ArtworkChooser:
                     " unique per decision"
                 )
             images = self._log.artworks_by_id({d.artwork_id for d in found})
-        return [_decision(d, images[d.artwork_id].image_path) for d in found]
+        return [_decision(d, images.get(d.artwork_id)) for d in found]
 
     def activate(self, event_id: str) -> ActivationReceipt:
         """Say that a decision ranked with ``defer_activation`` was shown, so that it is
@@ -364,7 +364,9 @@ def _excluded_ids(excluded: Iterable[int]) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _decision(d: storage.NewDecision | storage.LoggedDecision, image_path: str) -> Decision:
+def _decision(
+    d: storage.NewDecision | storage.LoggedDecision, image: storage.Artwork | None
+) -> Decision:
     return Decision(
         event_id=d.event_id,
         title_id=d.title_id,
@@ -373,7 +375,8 @@ def _decision(d: storage.NewDecision | storage.LoggedDecision, image_path: str) 
         pmf=d.pmf,
         candidate_ids=d.candidate_ids,
         policy_version=d.policy_version,
-        image_path=image_path,
+        image_path="" if image is None else image.image_path,
+        image_sha256=None if image is None else image.content_sha256,
         activated=d.activated,
         policy_pmf=d.policy_pmf,
     )

@@ -34,6 +34,9 @@ class Decision:
     policy_version: str
     image_path: str = ""
     """Where the chosen artwork's image is (as registered)."""
+    image_sha256: str | None = None
+    """The image's content hash: its identity, and the address the decision service serves
+    it at (``/artwork/<sha256>``). None for an artwork registered without one."""
     activated: bool = True
     """False when ranked with ``defer_activation``: call ``activate`` once it is shown."""
     policy_pmf: tuple[float, ...] | None = None

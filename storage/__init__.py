@@ -28,7 +28,8 @@ from storage.errors import (
     UnknownTitle,
 )
 from storage.ids import EVENT_ID, KEY_NAME, TITLE_ID, IdRule
-from storage.log import CheckpointInfo, Log, open_log, using_log
+from storage.log import CheckpointInfo, Log
+from storage.opening import open_log, using_log
 from storage.queries import JoinedFilter
 from storage.records import (
     ActivationReceipt,

@@ -129,6 +129,14 @@ def artworks_by_id(session: Session, artwork_ids: Iterable[int]) -> dict[int, Ar
     return {row.id: _to_record(row) for row in rows}
 
 
+def artwork_by_content(session: Session, content_sha256: str) -> Artwork | None:
+    """The artwork (of any title, active or retired) whose image has this sha256."""
+    row = session.scalars(
+        select(ArtworkRow).where(ArtworkRow.content_sha256 == content_sha256).limit(1)
+    ).first()
+    return None if row is None else _to_record(row)
+
+
 def _to_record(row: ArtworkRow) -> Artwork:
     return Artwork(
         id=row.id,

@@ -75,7 +75,8 @@ class ArtworkRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"), index=True)
     image_path: Mapped[str] = mapped_column(Text)
-    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Also the address the service serves the image at (``/artwork/<sha256>``)."""
     frame_index: Mapped[int | None]
     timestamp_s: Mapped[float | None] = mapped_column(Double)
     features: Mapped[dict[str, Any]]

@@ -74,6 +74,7 @@ class DecisionWriter:
                 ArtworkRow.features,
                 TitleRow.mode,
                 TitleRow.baseline_artwork_id,
+                ArtworkRow.content_sha256,
             )
             .join(TitleRow, TitleRow.id == ArtworkRow.title_id)
             .where(
@@ -200,8 +201,9 @@ class DecisionWriter:
                 # SQLite hands back JSON text; psycopg parses it
                 json.loads(features) if isinstance(features, str) else features,
                 "active",
+                content_sha256,
             )
-            for artwork_id, image_path, features, _, _ in rows
+            for artwork_id, image_path, features, _, _, content_sha256 in rows
         ]
         mode = (
             TitleMode(title_id, rows[0][3], rows[0][4])

@@ -60,6 +60,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="SECONDS",
         help="a request's body must arrive within this of its headers",
     )
+    serve.add_argument(
+        "--public-base-url",
+        default="",
+        metavar="URL",
+        help="where browsers load artwork (a CDN in front of this service's /artwork);"
+        " default: this service's own /artwork",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin whose pages may call the API from a browser (repeatable)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     serve.set_defaults(run=run_serve)
 
@@ -105,6 +119,8 @@ def run_serve(args: argparse.Namespace) -> int:
                 max_connections=args.max_connections,
                 header_timeout_s=args.header_timeout,
                 body_timeout_s=args.body_timeout,
+                public_base_url=args.public_base_url.rstrip("/"),
+                cors_origins=",".join(args.cors_origin),
             )
         except ValueError as exc:
             raise UsageError(str(exc)) from None

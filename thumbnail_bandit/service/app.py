@@ -13,10 +13,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from thumbnail_bandit.service import access_log, problems
 from thumbnail_bandit.service.middleware import BodyLimit, KeyFirst, RequestMetrics
-from thumbnail_bandit.service.routes import events, health, keys, rank, titles
+from thumbnail_bandit.service.routes import artwork, events, health, keys, rank, titles
 from thumbnail_bandit.service.runtime import ServiceState
 from thumbnail_bandit.service.settings import ServiceSettings
 
@@ -52,11 +53,19 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
     )
     problems.install(app, settings.retry_after_s)
-    for module in (rank, events, titles, keys, health):
+    for module in (rank, events, titles, keys, artwork, health):
         app.include_router(module.router)
     # Added last is outermost: metrics see every answer; the key is checked before the body.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(KeyFirst)
+    if settings.origins:  # outside the key check: a browser's preflight carries no key
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     app.add_middleware(RequestMetrics)
     return app
 

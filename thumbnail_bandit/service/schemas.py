@@ -67,7 +67,12 @@ class RankedArtwork(BaseModel):
     title_id: str
     event_id: str
     artwork_id: int
+    image_url: str | None
+    """Where a browser loads the image: under the service's ``--public-base-url`` (a CDN in
+    front of ``/artwork/``), else this service's own ``/artwork/<sha256>``. None for an
+    artwork registered without a content hash."""
     image_path: str
+    """The image's path on the server's disk, as registered (for back ends that share it)."""
     probability: float
     policy_version: str
     activated: bool

@@ -56,6 +56,11 @@ class ServiceSettings:
     """A request's body must arrive within this of its head."""
     max_connections: int = 1000
     """Connections per worker; past it the oldest still waiting for a request is closed."""
+    public_base_url: str = ""
+    """Where browsers load artwork from (a CDN whose origin is this service's ``/artwork``),
+    e.g. ``https://img.example.com/artwork``; empty: this service's own ``/artwork``."""
+    cors_origins: str = ""
+    """Web origins (comma-separated) whose pages may call the API from a browser."""
 
     def __post_init__(self) -> None:
         if self.rate_per_s <= 0 or self.burst < 1:
@@ -66,8 +71,14 @@ class ServiceSettings:
             raise ValueError("reward_window_s must be > 0; key_cache_s, reload_every_s >= 0")
         if self.max_header_bytes < 1024 or self.max_connections < 1:
             raise ValueError("max_header_bytes must be at least 1024, max_connections >= 1")
+        if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
+            raise ValueError("public_base_url must be an http(s) URL")
         if not (0 < self.header_timeout_s <= 3600 and 0 < self.body_timeout_s <= 3600):
             raise ValueError("header_timeout_s and body_timeout_s must be in (0, 3600]")
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def connection_limits(self) -> ConnectionLimits:

@@ -1,5 +1,6 @@
 """Per-log secret salts for the sampling draw, the first one made here (at `create` for a new
-log, at upgrade for an existing one).
+log, at upgrade for an existing one); artworks found by their content hash (the address the
+service serves them at).
 
 Revision ID: 0004
 Revises: 0003
@@ -27,7 +28,9 @@ def upgrade() -> None:
     )
     now = datetime.now(UTC).replace(tzinfo=None)  # the log keeps naive UTC
     op.bulk_insert(salts, [{"id": 1, "secret": secrets.token_hex(32), "created_at": now}])
+    op.create_index("ix_artworks_content_sha256", "artworks", ["content_sha256"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_artworks_content_sha256", table_name="artworks")
     op.drop_table("sampling_salts")

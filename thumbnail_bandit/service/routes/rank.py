@@ -44,4 +44,20 @@ async def rank(
         metrics.DECISIONS.labels("apprentice" if d.apprentice else "online", activation).inc()
         if d.policy_agreed:
             metrics.APPRENTICE_AGREED.inc()
-    return RankResponse(decisions=[RankedArtwork.model_validate(d) for d in decisions])
+    base = state.settings.public_base_url or str(request.base_url).rstrip("/") + "/artwork"
+    return RankResponse(
+        decisions=[
+            RankedArtwork(
+                title_id=d.title_id,
+                event_id=d.event_id,
+                artwork_id=d.artwork_id,
+                image_url=None if d.image_sha256 is None else f"{base}/{d.image_sha256}",
+                image_path=d.image_path,
+                probability=d.probability,
+                policy_version=d.policy_version,
+                activated=d.activated,
+                apprentice=d.apprentice,
+            )
+            for d in decisions
+        ]
+    )

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import storage
@@ -71,6 +71,8 @@ class Learner:
         batch_size: joined examples read per transaction.
         restart: ignore the models already in the log: the first checkpoint of this learner
             is ``policy_factory()`` trained on the whole joined log from the start.
+        reward_window: for a trial, join decisions made at least this long ago even if
+            their own window is longer (later rewards are kept, flagged late, not learned).
         clock: time source for joining (tests inject one).
         after_learn: test hook, called after learning and before checkpointing.
     """
@@ -83,6 +85,7 @@ class Learner:
         batch_size: int = 5_000,
         max_retries: int = 5,
         restart: bool = False,
+        reward_window: timedelta | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         after_learn: Callable[[], None] | None = None,
     ) -> None:
@@ -90,6 +93,7 @@ class Learner:
         self.batch_size = batch_size
         self.max_retries = max_retries
         self.restart = restart
+        self.reward_window = reward_window
         self.clock = clock
         self.after_learn = after_learn
         self._resources = ExitStack()  # closes the log only if it opened it
@@ -99,7 +103,13 @@ class Learner:
     def join(self) -> int:
         """Join every matured decision; returns how many."""
         with log_errors():
-            return self._log.join_matured(now=self.clock())
+            return self._log.join_matured(now=self.clock(), window=self.reward_window)
+
+    def waiting(self) -> storage.Waiting:
+        """Where the loop stands: decisions waiting for their window, the next to mature, and
+        the rewards received."""
+        with log_errors():
+            return self._log.waiting()
 
     def head_policy(self) -> tuple[str, str] | None:
         """The (name, arguments) of the policy the head checkpoint holds; None if none."""

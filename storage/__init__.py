@@ -45,6 +45,7 @@ from storage.records import (
     RewardReceipt,
     SamplingSalt,
     TitleMode,
+    Waiting,
     same_json,
 )
 from storage.writer import Decide, DecisionWriter, ServedTitle
@@ -90,6 +91,7 @@ __all__ = [
     "TitleMode",
     "UnknownEvent",
     "UnknownTitle",
+    "Waiting",
     "open_log",
     "redact",
     "same_json",

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import exists, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import is_postgresql, take_join_lock
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
 from storage.queries import joined_examples
-from storage.records import JoinedExample
+from storage.records import JoinedExample, Waiting
 
 #: Rows per join transaction: big enough to amortise the commit, small enough to keep the
 #: single-writer lock short and the IN list under SQLite's bound-parameter limit.
 JOIN_BATCH = 5_000
 
 
-def join_matured(session: Session, *, now: datetime | None = None, limit: int = JOIN_BATCH) -> int:
+def join_matured(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    limit: int = JOIN_BATCH,
+    window: timedelta | None = None,
+) -> int:
     """Join up to ``limit`` decisions whose reward window has closed. Returns how many.
+
+    ``window`` (a trial's shortcut) also joins decisions made at least that long ago, before
+    their own window closes; a reward that comes after the join is kept, flagged late, and
+    never learned, as after any join.
 
     Each gets the next sequence number under the single-writer lock, so sequence numbers
     commit in order and a reader after a cursor never skips a row. Does not commit; commit
@@ -30,7 +40,14 @@ def join_matured(session: Session, *, now: datetime | None = None, limit: int = 
     matured = (
         select(DecisionRow.event_id)
         # A deferred decision that was never activated was never shown: never learned.
-        .where(DecisionRow.reward_deadline <= now, DecisionRow.activated.is_(True), ~already)
+        .where(
+            or_(
+                DecisionRow.reward_deadline <= now,
+                false() if window is None else DecisionRow.created_at <= now - window,
+            ),
+            DecisionRow.activated.is_(True),
+            ~already,
+        )
         .order_by(DecisionRow.reward_deadline, DecisionRow.event_id)
         .limit(limit)
     )
@@ -69,3 +86,31 @@ def read_joined(session: Session, after_seq: int, limit: int = 10_000) -> list[J
 
 def last_joined_seq(session: Session) -> int:
     return int(session.scalar(select(func.max(JoinedExampleRow.seq))) or 0)
+
+
+def waiting(session: Session) -> Waiting:
+    """Where the loop stands: decisions not joined yet, when the next one matures, and how
+    many rewards the log holds."""
+    already = exists().where(JoinedExampleRow.event_id == DecisionRow.event_id)
+    pending = select(
+        func.count(), func.min(DecisionRow.reward_deadline), func.count(DecisionRow.activated)
+    ).where(~already)
+    count, next_deadline, _ = session.execute(pending).one()
+    unactivated = session.scalar(
+        select(func.count()).where(~already, DecisionRow.activated.is_(False))
+    )
+    decisions = session.scalar(select(func.count()).select_from(DecisionRow))
+    rewards = session.scalar(select(func.count()).select_from(RewardRow))
+    late = session.scalar(select(func.count()).where(RewardRow.late.is_(True)))
+    return Waiting(
+        decisions=int(decisions or 0),
+        waiting=int(count or 0),
+        unactivated=int(unactivated or 0),
+        next_deadline=None if next_deadline is None else _aware(next_deadline),
+        rewards=int(rewards or 0),
+        late_rewards=int(late or 0),
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +46,7 @@ from storage.records import (
     RewardReceipt,
     SamplingSalt,
     TitleMode,
+    Waiting,
 )
 from storage.writer import DecisionWriter
 
@@ -208,12 +209,18 @@ class Log:
 
     # --- the join and the learning sequence ----------------------------------------------
 
-    def join_matured(self, now: datetime | None = None) -> int:
-        """Join every decision whose reward window has closed, in batches; returns how many."""
+    def waiting(self) -> Waiting:
+        """Decisions not joined yet, when the next matures, and the rewards so far."""
+        with self.session() as s:
+            return join.waiting(s)
+
+    def join_matured(self, now: datetime | None = None, window: timedelta | None = None) -> int:
+        """Join every decision whose reward window has closed (or, given ``window``, that was
+        made at least that long ago), in batches; returns how many."""
         total = 0
         while True:
             with self.transaction() as s:
-                joined = join.join_matured(s, now=now or datetime.now(UTC))
+                joined = join.join_matured(s, now=now or datetime.now(UTC), window=window)
             total += joined
             if joined < join.JOIN_BATCH:
                 return total

@@ -315,6 +315,24 @@ class ApiKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Waiting:
+    """Where the learning loop stands (`Log.waiting`)."""
+
+    decisions: int
+    """Every decision the log holds."""
+    waiting: int
+    """Decisions not joined yet: their reward window is open, or they await activation."""
+    unactivated: int
+    """Of those, deferred decisions never activated (never joined unless activated)."""
+    next_deadline: datetime | None
+    """When the earliest waiting decision's window closes (None: none waits)."""
+    rewards: int
+    """Rewards received, in time or late."""
+    late_rewards: int
+    """Rewards that came after their window or their join: kept, never learned."""
+
+
+@dataclass(frozen=True, slots=True)
 class SamplingSalt:
     """A secret mixed into the sampling draw (`storage.salts`). Never printed."""
 

@@ -9,6 +9,7 @@ import numpy as np
 
 import storage
 from bandit.log_boundary import log_errors
+from bandit.loop_status import waiting_line
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog
 from bandit.replay.sparse import CandidateSets, GroupedPmf
@@ -31,15 +32,13 @@ def load_sql_log(
     where = storage.JoinedFilter(title, since, until, policy_version)
     with log_errors(), storage.using_log(log, migrate=False) as opened:
         rows = opened.joined(after_seq, where=where)
+        waiting = None if rows else opened.waiting()
         artwork_ids = {aid for row in rows for aid in row.candidate_ids}
         features = {
             str(aid): dict(a.features) for aid, a in opened.artworks_by_id(artwork_ids).items()
         }
     if not rows:
-        raise BadLog(
-            "the log has no joined decisions for these filters (are rewards joined yet?"
-            " run `thumbnail-bandit learn` first)"
-        )
+        raise BadLog(_nothing_joined(waiting, bool(title or since or until or policy_version)))
     vocabulary = sorted(artwork_ids)
     index = {aid: i for i, aid in enumerate(vocabulary)}
     candidates = CandidateSets.from_lists([[index[a] for a in row.candidate_ids] for row in rows])
@@ -74,3 +73,18 @@ def load_sql_log(
         segment_index=segment_index.astype(np.int64),
         seq=np.array([row.seq for row in rows], dtype=np.int64),
     )
+
+
+def _nothing_joined(waiting: storage.Waiting | None, filtered: bool) -> str:
+    """Why replay has nothing to score, and the actual next step."""
+    if waiting is None or not waiting.decisions:
+        return "the log holds no decisions yet: serve some (ArtworkChooser.choose or serve)"
+    if filtered:
+        return "no joined decision matches these filters; widen --title/--since/--until"
+    if waiting.waiting:
+        return (
+            f"no decision is joined yet ({waiting_line(waiting)}). Joined decisions are what"
+            " replay scores: once the next matures, `thumbnail-bandit learn` joins it; for a"
+            " trial, `thumbnail-bandit learn --reward-window 60` joins what is a minute old"
+        )
+    return "no joined decision after the given cursor"

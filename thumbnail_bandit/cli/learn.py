@@ -7,11 +7,13 @@ import logging
 import signal
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import storage
 from bandit.errors import InvalidPolicyArgs, LogUnavailable
 from bandit.learner import Learner, LearnReport
+from bandit.loop_status import no_reward_note, waiting_line
 from bandit.policies.registry import DEFAULT_POLICY, POLICIES
 from thumbnail_bandit.cli.settings import read_settings, same_policy
 from thumbnail_bandit.cli.usage import UsageError
@@ -46,6 +48,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="train these settings' policy afresh on the whole log, replacing the log's model",
     )
     learn.add_argument("--every", type=float, help="keep going: learn again every N seconds")
+    learn.add_argument(
+        "--reward-window",
+        type=float,
+        metavar="SECONDS",
+        help="for a trial: join decisions made at least this long ago, even if their own"
+        " window (serve --reward-window, 30 min by default) is longer; rewards that come"
+        " later are kept, flagged late, and not learned",
+    )
     learn.add_argument("--quiet", action="store_true", help="no progress bar")
     learn.set_defaults(run=run)
 
@@ -53,10 +63,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     if args.every is not None and not args.every > 0:
         raise UsageError(f"--every takes a number of seconds above 0, got {args.every}")
+    if args.reward_window is not None and not args.reward_window >= 0:
+        raise UsageError(f"--reward-window takes seconds, 0 or more, got {args.reward_window}")
+    window = None if args.reward_window is None else timedelta(seconds=args.reward_window)
     settings = read_settings(args.policy, args.set, args.settings)
     with (
         storage.open_log(args.db) as log,
-        Learner(log, settings.build, restart=args.restart_from_scratch) as learner,
+        Learner(
+            log, settings.build, restart=args.restart_from_scratch, reward_window=window
+        ) as learner,
     ):
         head = learner.head_policy()
         changed = head is not None and not same_policy(settings, *head)
@@ -68,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 " learning the current one"
             )
         if args.every is None:
-            _report(_learn_once(learner, args.quiet))
+            _report(_learn_once(learner, args.quiet), learner)
             return 0
         return _keep_learning(learner, args.every, args.quiet)
 
@@ -78,12 +93,17 @@ def _learn_once(learner: Learner, quiet: bool) -> LearnReport:
         return learner.run_once(progress=bar)
 
 
-def _report(report: LearnReport) -> None:
+def _report(report: LearnReport, learner: Learner) -> None:
     print(
         f"joined {report.joined}, learned {report.learned}, skipped {report.skipped};"
         f" checkpoint {report.version} at sequence {report.last_seq}",
         flush=True,
     )
+    waiting = learner.waiting()
+    print(waiting_line(waiting), flush=True)
+    note = no_reward_note(waiting)
+    if note is not None:
+        print(f"note: {note}", file=sys.stderr, flush=True)
 
 
 #: After the log fails, wait this long, doubling up to `BACKOFF_MOST_S`, before trying again.
@@ -115,7 +135,7 @@ def _keep_learning(learner: Learner, every: float, quiet: bool) -> int:
         if failures:
             log.info("the log is back after %d failed attempt(s)", failures)
             failures = 0
-        _report(report)
+        _report(report, learner)
         stop.wait(every)
     log.info("stopped by a signal; the next run goes on from the head checkpoint")
     return 0

@@ -157,6 +157,12 @@ def run(args: argparse.Namespace) -> int:
         )
     for reason, count in data.skipped.items():
         print(f"skipped {count} bad row(s): {reason}", file=sys.stderr)
+    if len(data.reward) and not data.reward.any():
+        print(
+            f"note: all {len(data.reward):,} rewards are 0: no click (or no reward) arrived,"
+            " so every estimate is 0 whatever the target",
+            file=sys.stderr,
+        )
     print(
         json_lines(estimates)
         if args.json

@@ -45,6 +45,7 @@ from storage.records import (
     RewardReceipt,
     SamplingSalt,
     TitleMode,
+    TitleSummary,
     Waiting,
     same_json,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "ServedTitle",
     "StorageError",
     "TitleMode",
+    "TitleSummary",
     "UnknownEvent",
     "UnknownTitle",
     "Waiting",

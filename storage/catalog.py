@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import InvalidDecision, UnknownTitle
 from storage.ids import TITLE_ID
 from storage.models import ArtworkRow, ExtractionRow, TitleRow
-from storage.records import Artwork, NewArtwork, check_text
+from storage.records import Artwork, NewArtwork, TitleSummary, check_text
 
 
 def _now() -> datetime:
@@ -108,6 +108,25 @@ def title_exists(session: Session, title_id: str) -> bool:
 
 def list_titles(session: Session) -> list[str]:
     return list(session.scalars(select(TitleRow.id).order_by(TitleRow.id)))
+
+
+def title_page(session: Session, after: str | None, limit: int) -> list[TitleSummary]:
+    """Up to ``limit`` titles after ``after`` in id order, with their artwork counts: one
+    query, whatever the page size."""
+    active = func.count(ArtworkRow.id).filter(ArtworkRow.status == "active")
+    query = (
+        select(TitleRow.id, TitleRow.name, TitleRow.mode, func.count(ArtworkRow.id), active)
+        .outerjoin(ArtworkRow, ArtworkRow.title_id == TitleRow.id)
+        .group_by(TitleRow.id, TitleRow.name, TitleRow.mode)
+        .order_by(TitleRow.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(TitleRow.id > after)
+    return [
+        TitleSummary(title_id, name, mode, int(total), int(live))
+        for title_id, name, mode, total, live in session.execute(query)
+    ]
 
 
 def active_artworks(session: Session, title_id: str) -> list[Artwork]:

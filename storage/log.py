@@ -46,6 +46,7 @@ from storage.records import (
     RewardReceipt,
     SamplingSalt,
     TitleMode,
+    TitleSummary,
     Waiting,
 )
 from storage.writer import DecisionWriter
@@ -129,6 +130,11 @@ class Log:
     def titles(self) -> list[str]:
         with self.session() as s:
             return catalog.list_titles(s)
+
+    def title_page(self, after: str | None = None, limit: int = 100) -> list[TitleSummary]:
+        """Titles in id order after ``after``, with their artwork counts (a page of them)."""
+        with self.session() as s:
+            return catalog.title_page(s, after, limit)
 
     def title_exists(self, title_id: str) -> bool:
         with self.session() as s:

@@ -315,6 +315,18 @@ class ApiKey:
 
 
 @dataclass(frozen=True, slots=True)
+class TitleSummary:
+    """A title as listed: its id, name, how it is served, and its artworks."""
+
+    title_id: str
+    name: str
+    mode: str
+    artworks: int
+    active: int
+    """Artworks served; the rest are retired."""
+
+
+@dataclass(frozen=True, slots=True)
 class Waiting:
     """Where the learning loop stands (`Log.waiting`)."""
 

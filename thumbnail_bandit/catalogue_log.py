@@ -35,7 +35,7 @@ def register_extracted(log: storage.Log, result: Extracted, key: str | None = No
             )
         )
     extraction = None if key is None else (key, str(result.video), str(folder))
-    log.register(folder.name, artworks, name=result.video.name, extraction=extraction)
+    log.register(result.title, artworks, name=result.video.name, extraction=extraction)
 
 
 class LogDoneStore:

@@ -22,7 +22,13 @@ from typing import Any, Protocol
 from thumbnails.chunks import CHUNK_S, Range, SpanMerger, plan_pieces
 from thumbnails.errors import ThumbnailsError
 from thumbnails.memo import DoneIndex, sampled_fingerprint, work_key
-from thumbnails.output import EncodedOutput, encode_output, output_name, write_encoded
+from thumbnails.output import (
+    EncodedOutput,
+    encode_output,
+    output_name,
+    safe_folder_name,
+    write_encoded,
+)
 from thumbnails.pipeline import Span
 from thumbnails.work import (
     Failed,
@@ -73,6 +79,12 @@ class Extracted:
     folder: Path
     manifest: Mapping[str, Any]
     """The folder's ``manifest.json``, as written."""
+    title: str = ""
+    """The title it stands for: the one the caller named, else the folder's name."""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.folder.name)
 
     @property
     def candidate_count(self) -> int:
@@ -91,6 +103,11 @@ class Skipped:
     video: Path
     folder: Path
     manifest: Mapping[str, Any]
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.folder.name)
 
 
 CatalogueResult = Extracted | Skipped | Failed
@@ -149,6 +166,7 @@ def extract_catalogue(
     videos: Sequence[Path],
     run: CatalogueRun,
     *,
+    titles: Mapping[Path, str] | None = None,
     done: DoneStore | None = None,
     runner: Runner | None = None,
     progress: CatalogueProgress | None = None,
@@ -158,6 +176,8 @@ def extract_catalogue(
     Args:
         videos: the video files, in the order results are returned.
         run: the settings.
+        titles: the title a video stands for, by its path; its folder is named after it.
+            A video not in it stands for its folder, named after the file.
         done: where work done is found and recorded; default an index in ``run.out``.
         runner: where tasks run; default this process (``run.workers == 1``) or a pool of
             ``run.workers`` local processes.
@@ -166,7 +186,7 @@ def extract_catalogue(
     Returns one result per video, in order. Raises nothing for a bad video (it is `Failed`);
     whatever the runner raises when it cannot start (`RunnerUnavailable`).
     """
-    jobs = _jobs(videos, run)
+    jobs = _jobs(videos, run, titles or {})
     store = done if done is not None else FolderIndex(run.out)
     keys = _WorkKeys(run)
     results: dict[int, CatalogueResult] = {}
@@ -194,16 +214,17 @@ def extract_catalogue(
     return [_recorded(results[job.index], job, keys.of(job), store) for job in jobs]
 
 
-def _jobs(videos: Sequence[Path], run: CatalogueRun) -> list[Job]:
+def _jobs(videos: Sequence[Path], run: CatalogueRun, titles: Mapping[Path, str]) -> list[Job]:
     names: set[str] = set()
     jobs = []
     for index, video in enumerate(videos):
-        name = base = output_name(video)
+        title = titles.get(video)
+        name = base = output_name(video) if title is None else safe_folder_name(title)
         suffix = 2
         while name in names:
             name, suffix = f"{base}-{suffix}", suffix + 1
         names.add(name)
-        jobs.append(Job(index, video, name, run.top_k, run.out, run.frame_step, run.fast))
+        jobs.append(Job(index, video, name, run.top_k, run.out, run.frame_step, run.fast, title))
     return jobs
 
 
@@ -225,7 +246,10 @@ class _WorkKeys:
             try:
                 # The folder name too: the same film under two names is two titles, two folders.
                 fingerprint = sampled_fingerprint(job.video)
-                self._keys[job.index] = work_key(fingerprint, {**self.settings, "name": job.name})
+                named = {**self.settings, "name": job.name}
+                if job.title is not None:  # keys of unnamed runs stay those of earlier versions
+                    named["title"] = job.title
+                self._keys[job.index] = work_key(fingerprint, named)
             except OSError:
                 self._keys[job.index] = None  # extraction itself reports the unreadable file
         return self._keys[job.index]
@@ -239,7 +263,9 @@ def _skipped(job: Job, key: str | None, store: DoneStore) -> Skipped | None:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return Skipped(job.video, folder, manifest) if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        return None
+    return Skipped(job.video, folder, manifest, job.title or "")
 
 
 def _frames_of(progress: CatalogueProgress, job: Job) -> FrameProgress:
@@ -254,7 +280,7 @@ def _written(job: Job, outcome: EncodedOutput | Failed) -> Extracted | Failed:
         written = write_encoded(outcome, job.out, job.name)
     except ThumbnailsError as exc:
         return failure(job.video, exc)
-    return Extracted(job.video, written.folder, written.manifest)
+    return Extracted(job.video, written.folder, written.manifest, job.title or "")
 
 
 def _recorded(

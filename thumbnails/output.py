@@ -59,7 +59,15 @@ def output_name(video: Path) -> str:
     >>> [output_name(Path(p)) for p in ["Big Buck Bunny.mp4", "..mp4", ".hidden.mkv", "con.avi"]]
     ['Big_Buck_Bunny', 'video', 'hidden', 'con_']
     """
-    stem = video.stem or video.name
+    return safe_folder_name(video.stem or video.name)
+
+
+def safe_folder_name(stem: str) -> str:
+    """`output_name` for any text (a title id, say): one plain, visible folder name.
+
+    >>> safe_folder_name("Stock two (copy)")
+    'Stock_two_copy'
+    """
     name = _UNSAFE_CHARS.sub("_", stem).strip("_").lstrip(".").rstrip("._")
     if not name or set(name) <= {"_", "."}:
         name = "video"

@@ -28,6 +28,7 @@ class Failed:
 
     video: Path
     reason: str
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,8 @@ class Job:
     out: Path
     frame_step: int | None = None
     fast: bool = False
+    title: str | None = None
+    """The title the caller named for this video; None: the folder name stands for it."""
 
 
 @dataclass(frozen=True, slots=True)

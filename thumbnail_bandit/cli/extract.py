@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import sys
 from pathlib import Path
@@ -49,6 +50,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " symbolic links to directories (links to files are taken)",
     )
     extract.add_argument("--top-k", type=int, default=8, help="candidates per video (default 8)")
+    named = extract.add_mutually_exclusive_group()
+    named.add_argument(
+        "--title",
+        metavar="ID",
+        help="the title id of the one video given (default: its file name, made safe)",
+    )
+    named.add_argument(
+        "--titles",
+        type=Path,
+        metavar="CSV",
+        help="title ids for a folder of videos: a CSV with columns video,title (video paths"
+        " relative to the CSV's folder); videos not in it are named after their files",
+    )
     extract.add_argument("--out", type=Path, required=True, help="output directory")
     extract.add_argument(
         "--db",
@@ -108,6 +122,7 @@ def _check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     _check(args)
     videos, input_errors = expand_inputs(args.videos)
+    titles = _titles(args, videos)
     unreadable = [Failed(Path(e.path), e.reason) for e in input_errors]
     for bad in unreadable:
         _report_failure(bad)
@@ -132,7 +147,12 @@ def run(args: argparse.Namespace) -> int:
         resources.callback(bars.close)
         try:
             extracted = extract_catalogue(
-                videos, run_settings, done=done, runner=_runner(args.ray), progress=bars
+                videos,
+                run_settings,
+                titles=titles,
+                done=done,
+                runner=_runner(args.ray),
+                progress=bars,
             )
         except RunnerUnavailable as exc:
             return fail(str(exc))
@@ -147,6 +167,41 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_as_json(r) for r in results], indent=2, ensure_ascii=False))
     return 1 if any(isinstance(r, Failed) for r in results) else 0
+
+
+def _titles(args: argparse.Namespace, videos: list[Path]) -> dict[Path, str]:
+    """The titles named by --title or --titles, checked by the log's rule for title ids."""
+    if args.title is not None:
+        if len(videos) != 1:
+            raise UsageError(
+                f"--title names one video, and {len(videos)} were given; for several, map"
+                " them with --titles FILE.csv"
+            )
+        return {videos[0]: _checked(args.title, "--title")}
+    if args.titles is None:
+        return {}
+    by_path = {video.resolve(): video for video in videos}
+    titles: dict[Path, str] = {}
+    try:
+        with args.titles.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            if not {"video", "title"} <= set(reader.fieldnames or ()):
+                raise UsageError(f"--titles {args.titles}: the header must name video,title")
+            for line, row in enumerate(reader, start=2):
+                where = f"--titles {args.titles}, line {line}"
+                video = by_path.get((args.titles.parent / (row["video"] or "")).resolve())
+                title = _checked(row["title"], where)
+                if title in titles.values():
+                    raise UsageError(f"{where}: title {title!r} is named twice")
+                if video is not None:  # the map may cover more than this run extracts
+                    titles[video] = title
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"--titles {args.titles}: cannot read it ({exc})") from exc
+    return titles
+
+
+def _checked(title: str | None, where: str) -> str:
+    return storage.TITLE_ID.check(title, UsageError, f"{where}: the title id")
 
 
 def _runner(ray: str | None) -> Runner | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import sys
 from pathlib import Path
 
 import storage
@@ -51,12 +53,20 @@ def run_titles(args: argparse.Namespace) -> int:
         return _add_art(args)
     with storage.open_log(args.db) as log:
         if args.action == "list":
-            rows = []
-            for title in log.titles():
-                artworks = log.artworks(title, active_only=False)
-                active = sum(a.status == "active" for a in artworks)
-                rows.append({"title": title, "artworks": len(artworks), "active": active})
-            _print(args, rows, lambda r: f"{r['title']}\t{r['active']} active of {r['artworks']}")
+            rows: list[dict[str, object]] = []
+            after = None
+            while page := log.title_page(after, limit=1000):
+                rows += [dataclasses.asdict(t) for t in page]
+                after = page[-1].title_id
+            if not rows and not args.json:
+                print(
+                    "no titles yet: `thumbnail-bandit extract --db` registers them", file=sys.stderr
+                )
+            _print(
+                args,
+                rows,
+                lambda r: f"{r['title_id']}\t{r['active']} active of {r['artworks']}\t{r['mode']}",
+            )
         elif args.action == "show":
             rows = [
                 {"id": a.id, "status": a.status, "image": a.image_path, "features": a.features}

@@ -101,6 +101,22 @@ class ActivationResponse(BaseModel):
     duplicate: bool
 
 
+class TitleOut(BaseModel):
+    title_id: str
+    name: str
+    mode: str
+    """``online`` (the policy chooses) or ``apprentice``."""
+    artworks: int
+    active: int
+    """Artworks served; the rest are retired."""
+
+
+class TitlesPage(BaseModel):
+    titles: list[TitleOut]
+    next: str | None
+    """Pass as ``after`` for the next page; null on the last one."""
+
+
 class ArtworkOut(BaseModel):
     id: int
     status: str

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 import storage
 from storage import TITLE_ID
-from storage.keys import ADMIN
+from storage.keys import ADMIN, RANK
 from thumbnail_bandit.service.auth import require, state_of
 from thumbnail_bandit.service.problems import Problem, responses
 from thumbnail_bandit.service.schemas import (
@@ -18,6 +18,8 @@ from thumbnail_bandit.service.schemas import (
     ModeRequest,
     ModeResponse,
     StatusChange,
+    TitleOut,
+    TitlesPage,
 )
 
 router = APIRouter(tags=["titles"])
@@ -25,6 +27,28 @@ router = APIRouter(tags=["titles"])
 TitlePath = Annotated[str, Path(min_length=1, max_length=TITLE_ID.max_length)]
 ArtworkPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # as `schemas.ArtworkId`
 _ERRORS = responses(401, 403, 404, 422, 429, 503)
+
+
+@router.get("/v1/titles", response_model=TitlesPage, responses=_ERRORS)
+async def list_titles(
+    request: Request,
+    after: Annotated[str | None, Query(max_length=TITLE_ID.max_length)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    key: storage.ApiKey = Depends(require(RANK)),  # noqa: B008
+) -> TitlesPage:
+    """The titles a site can rank, in id order, a page at a time (``after``: the last id of
+    the previous page), with their artwork counts. Any rank key may list them."""
+    state = state_of(request)
+    page = await state.run(lambda: state.log.title_page(after, limit=limit))
+    return TitlesPage(
+        titles=[
+            TitleOut(
+                title_id=t.title_id, name=t.name, mode=t.mode, artworks=t.artworks, active=t.active
+            )
+            for t in page
+        ],
+        next=page[-1].title_id if len(page) == limit else None,
+    )
 
 
 @router.get("/v1/titles/{title_id}/artworks", response_model=ArtworksResponse, responses=_ERRORS)

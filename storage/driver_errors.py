@@ -6,6 +6,7 @@ event (installed by `install`), and `DecisionWriter`'s raw driver cursor through
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import ExceptionContext
 from storage.errors import (
     ConflictingRecord,
     DatabaseUnavailable,
+    LogNotFound,
     RejectedValue,
     StorageError,
 )
@@ -52,6 +54,10 @@ def translate(exc: BaseException, *, disconnect: bool = False) -> StorageError |
     return None
 
 
+#: The server's answer to a connection naming a database it does not have.
+_MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
 def _sqlite(exc: BaseException, reason: str) -> StorageError:
     if isinstance(exc, sqlite3.IntegrityError):
         return ConflictingRecord(f"the log refused a row: {reason}")
@@ -65,6 +71,15 @@ def _sqlite(exc: BaseException, reason: str) -> StorageError:
 def _psycopg(exc: BaseException, reason: str, disconnect: bool) -> StorageError:
     import psycopg  # the PostgreSQL driver is a dependency, but only PostgreSQL logs need it
 
+    missing = _MISSING_DATABASE.search(str(exc))
+    if missing is not None:  # the server answered: there is no such database (3D000)
+        name = missing.group(1)
+        return LogNotFound(
+            f"the PostgreSQL server has no database {name!r}: create it (createdb {name}),"
+            " then the log in it (thumbnail-bandit create --db URL)"
+        )
+    if isinstance(exc, psycopg.OperationalError) and "connection failed" in str(exc):
+        return DatabaseUnavailable(f"the log cannot be reached: {reason}")
     if disconnect or isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
         return DatabaseUnavailable(f"the log went away: {reason}")
     if isinstance(exc, psycopg.IntegrityError):

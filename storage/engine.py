@@ -212,7 +212,8 @@ def create_log_engine(
                 conn.execute(text("SELECT 1"))
         except StorageError as exc:
             engine.dispose()
-            raise DatabaseUnavailable(f"cannot use the log at {shown}: {exc}") from exc
+            kind = LogNotFound if isinstance(exc, LogNotFound) else DatabaseUnavailable
+            raise kind(f"cannot use the log at {shown}: {exc}") from exc
     return engine
 
 

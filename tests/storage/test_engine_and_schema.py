@@ -265,3 +265,23 @@ def test_a_populated_log_at_0001_upgrades_on_both_databases(log_url: str) -> Non
         assert [a.id for a in log.artworks("t1")] == ids
         assert log.join_matured(now=T0 + timedelta(hours=1)) == 1
         assert log.joined()[0].reward == 0.5
+
+
+def test_a_missing_postgresql_database_says_how_to_make_it() -> None:
+    from tests.conftest import postgres_base_url
+
+    base = postgres_base_url()
+    missing = base.rsplit("/", 1)[0] + "/tb_no_such_database"
+    with pytest.raises(LogNotFound, match=r"createdb tb_no_such_database"):
+        open_log(missing)
+
+
+def test_the_log_lives_in_the_schema_its_url_names(pg_schema_url: str) -> None:
+    """``?options=-csearch_path=NAME`` puts every table in schema NAME, not in public."""
+    schema = pg_schema_url.rsplit("%3D", 1)[1]
+    with open_log(pg_schema_url, create=True) as log:
+        with log.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names(schema=schema))
+            public = set(inspect(conn).get_table_names(schema="public"))
+    assert {"decisions", "rewards", "checkpoints", "sampling_salts"} <= tables
+    assert not tables & public - {"alembic_version"} or not public

@@ -34,8 +34,10 @@ APPRENTICE_AGREED = Counter(
 )
 POLICY_VERSION = Gauge(
     "thumbnail_bandit_policy_checkpoint_version",
-    "The checkpoint version each worker serves (0: the initial policy)",
-    multiprocess_mode="liveall",
+    "The newest checkpoint version a live worker serves (0: the initial policy)",
+    # One series for the service, not one per worker pid, so a restart does not start a new
+    # series; the workers converge on the newest checkpoint within their reload time.
+    multiprocess_mode="livemax",
 )
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST

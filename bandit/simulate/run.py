@@ -43,17 +43,21 @@ class Agent(Protocol):
 
 class PolicyAgent:
     """A project policy, served as the chooser serves it and learning as the learner does:
-    sampled by event id, and rebuilt from its checkpoint bytes after every batch."""
+    sampled by event id (under ``salt``, a log's sampling salt, to draw as that log's chooser
+    does), and rebuilt from its checkpoint bytes after every batch."""
 
-    def __init__(self, factory: Callable[[], Policy], checkpoint: bool = True) -> None:
+    def __init__(
+        self, factory: Callable[[], Policy], checkpoint: bool = True, salt: str = ""
+    ) -> None:
         self.policy = factory()
         self.checkpoint = checkpoint
+        self.salt = salt
 
     def choose(
         self, title: str, context: Context, arms: Sequence[Arm], key: str
     ) -> tuple[int, float]:
         pmf = self.policy.probabilities(context, arms).tolist()
-        chosen = sample_index(pmf, key)
+        chosen = sample_index(pmf, key, self.salt)
         return chosen, pmf[chosen]
 
     def learn(self, examples: Sequence[LearningExample]) -> None:

@@ -23,6 +23,18 @@ class Clock:
         self.now += timedelta(**delta)
 
 
+def share_salt(source: Log, target: Log) -> None:
+    """Give ``target`` the sampling salt of ``source``, so the same event ids draw alike in
+    both logs (each log makes its own secret salt when it is created)."""
+    from sqlalchemy import update
+
+    from storage.models import SamplingSaltRow
+
+    secret = source.sampling_salt().secret
+    with target.transaction() as s:
+        s.execute(update(SamplingSaltRow).values(secret=secret))
+
+
 def add_title(log: Log, title: str, n: int) -> list[int]:
     """Register ``title`` with ``n`` artworks whose warmth and brightness differ."""
     artworks = log.register(

@@ -15,7 +15,7 @@ from bandit import ArtworkChooser, Context, Learner, VWPolicy, restore_policy
 from storage import Log, open_log
 from storage.checkpoints import head_checkpoint
 from storage.models import CheckpointRow
-from tests.bandit.helpers import Clock, add_title, sessions_of
+from tests.bandit.helpers import Clock, add_title, sessions_of, share_salt
 from thumbnail_bandit.cli.main import main as cli_main
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)  # every decision has matured by then
@@ -84,6 +84,7 @@ def test_a_crash_between_learning_and_checkpointing_loses_and_doubles_nothing(
     if clean_url is None:  # PostgreSQL: compare against a clean run on SQLite
         clean_url = f"sqlite:///{tmp_path}/clean.sqlite"
     clean = open_log(clean_url, create=True)
+    share_salt(log, clean)  # the same draws as the crashed run's log
     _serve(clean)
     _learner(clean_url, None)
     assert np.array_equal(np.array(crashed_pmfs), np.array(_pmfs(clean)))

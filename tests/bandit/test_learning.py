@@ -113,6 +113,7 @@ def test_the_simulation_scores_exactly_what_the_chooser_and_learner_serve(log: L
     scenario = replace(SCENARIOS["mixed"], impressions=1_500)
     catalog = {t: list(a) for t, a in scenario.setup(SEED).catalog.items()}
     served = run_scenario(scenario, LoggedAgent(log, catalog), SEED)
-    simulated = run_scenario(scenario, PolicyAgent(default_policy), SEED)
+    salt = log.sampling_salt().secret  # the chooser draws under the log's secret salt
+    simulated = run_scenario(scenario, PolicyAgent(default_policy, salt=salt), SEED)
     assert served == simulated
     assert log.head_version() == 3  # one checkpoint per batch

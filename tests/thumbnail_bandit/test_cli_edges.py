@@ -275,4 +275,4 @@ def test_still_images_are_registered_by_their_content(tmp_path: Path) -> None:
     assert shown[0]["features"]["face_count"] >= 1
     assert _cli(tmp_path, "titles", "retire", str(row["id"]), "--db", "new.sqlite").returncode == 0
     listing = _cli(tmp_path, "titles", "list", "--db", "new.sqlite").stdout
-    assert listing.strip() == "film\t0 active of 1"
+    assert listing.strip() == "film\t0 active of 1\tonline"

@@ -23,7 +23,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mark.add_argument("version", type=int)
     mark.add_argument("--reason", default="marked bad by an operator")
     for parser in (cp_list, mark):
-        parser.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL)")
+        parser.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL)")
     checkpoints.set_defaults(run=run_checkpoints)
 
 

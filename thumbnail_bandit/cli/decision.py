@@ -17,7 +17,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " the reward if one came.",
     )
     show.add_argument("event_id", metavar="EVENT_ID")
-    show.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL URL)")
+    show.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL URL)")
     show.set_defaults(run=run_decision)
 
 

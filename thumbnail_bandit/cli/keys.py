@@ -32,7 +32,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     revoke = actions.add_parser("revoke", help="stop a key from working")
     revoke.add_argument("--name", required=True)
     for parser in (create, listing, revoke):
-        parser.add_argument("--db", required=True, help=_DB_HELP)
+        parser.add_argument("--db", help=_DB_HELP)
     keys.set_defaults(run=run_keys)
 
 

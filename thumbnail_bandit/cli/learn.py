@@ -30,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " checkpoint, exactly once. The policy settings apply to a log with no checkpoint yet;"
         " a log that has one keeps its policy unless --restart-from-scratch is given.",
     )
-    learn.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL URL)")
+    learn.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL URL)")
     learn.add_argument(
         "--policy", choices=sorted(POLICIES), help=f"policy (default: {DEFAULT_POLICY})"
     )

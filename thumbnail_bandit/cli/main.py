@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     create = commands.add_parser("create", help="create an empty log (SQLite file or schema)")
-    create.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL URL)")
+    create.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL URL)")
     create.set_defaults(run=_create)
     for module in (extract, learn, replay, titles, checkpoints, serve, keys, salt, decision):
         module.add_parser(commands)

@@ -58,7 +58,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Estimate how other policies would have done on logged decisions. Results"
         " go to stdout; warnings and progress to stderr.",
     )
-    source = replay.add_mutually_exclusive_group(required=True)
+    source = replay.add_mutually_exclusive_group()
     source.add_argument("--db", help="the engine's SQL log (SQLite path or URL, PostgreSQL URL)")
     source.add_argument("--log", type=Path, help="a CSV log from any system (see README)")
     replay.add_argument(

@@ -19,7 +19,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = salt.add_subparsers(dest="action", required=True)
     for action, text in (("show", "the salt in use: its id and age"), ("rotate", "a new salt")):
         parser = actions.add_parser(action, help=text)
-        parser.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL)")
+        parser.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL)")
     salt.set_defaults(run=run)
 
 

@@ -43,7 +43,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mode.add_argument("mode", choices=["online", "apprentice"])
     mode.add_argument("--baseline", type=int, metavar="ARTWORK_ID", help="the editorial default")
     for parser in (listing, show, retire, restore, add_art, mode):
-        parser.add_argument("--db", required=True, help="the log (SQLite path or URL, PostgreSQL)")
+        parser.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL)")
         parser.add_argument("--json", action="store_true", help="JSON on stdout")
     titles.set_defaults(run=run_titles)
 

@@ -45,6 +45,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         title="thumbnail-bandit decision service",
         version="1",
         summary="Rank artwork per user, reward it, and learn, over the SQL decision log.",
+        description=_limits(settings),
         lifespan=lifespan,
         # The schema is at /openapi.json. FastAPI's /docs and /redoc pages load their scripts
         # from a CDN: a service should not make its callers' browsers fetch third-party code
@@ -68,6 +69,21 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
     app.add_middleware(RequestMetrics)
     return app
+
+
+def _limits(settings: ServiceSettings) -> str:
+    """The limits a caller meets, for the schema's description (docs/service.md has them)."""
+    return (
+        "Every /v1 route needs `Authorization: Bearer <key>`. Limits, per worker process:"
+        f" {settings.rate_per_s:g} requests/s per key with bursts of {settings.burst} (429"
+        f" with Retry-After past them); bodies up to {settings.max_body_bytes // 1024} KiB"
+        f" (413); request line and headers up to {settings.max_header_bytes // 1024} KiB"
+        f" (431); a request's head within {settings.header_timeout_s:g} s and its body within"
+        f" {settings.body_timeout_s:g} s (the connection is closed past them);"
+        f" {settings.max_connections} connections (the oldest waiting one is closed past"
+        " it). A rank names at most 50 titles, 200 excluded artworks and 64 context features"
+        " besides `segment`, which is required. Errors are application/problem+json."
+    )
 
 
 def app_from_env() -> FastAPI:

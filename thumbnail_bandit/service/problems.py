@@ -3,12 +3,15 @@ maps the library's errors to HTTP, so routes never build error responses by hand
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import storage
 from bandit.errors import (
@@ -100,6 +103,65 @@ def for_bandit(exc: BanditError, retry_after_s: int) -> JSONResponse:
     return problem_response(400, "bad-request", str(exc))
 
 
+#: What a validation error's type means, in the service's words.
+_MEANINGS = {
+    "missing": "is required",
+    "extra_forbidden": "is not a field of this request",
+    "string_type": "must be a string",
+    "int_type": "must be an integer",
+    "float_type": "must be a number",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "dict_type": "must be an object",
+    "string_too_short": "must not be empty",
+    "string_too_long": "is too long",
+    "too_long": "has too many items",
+    "too_short": "has too few items",
+    "less_than_equal": "is too large",
+    "greater_than_equal": "is too small",
+    "string_pattern_mismatch": "holds characters it may not",
+    "literal_error": "is not one of the values allowed",
+}
+#: The names pydantic adds to a location for each member of a union (``x.str``, ``x.int``).
+_UNION_MEMBER = re.compile(r"^(str|bool|int|float|list\[.*\]|dict\[.*\]|function-.*)$")
+
+
+def in_words(error: Mapping[str, Any]) -> str:
+    """A validation error as one sentence of ours: ``context.x must be a string, number, true
+    or false, or a list of strings``, not pydantic's ``body.context.x.str: ...``."""
+    kind = str(error.get("type", ""))
+    if kind == "json_invalid":
+        return "the request body is not valid JSON"
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+    union = any(_UNION_MEMBER.match(p) for p in parts)
+    field = ".".join(p for p in parts if not _UNION_MEMBER.match(p)) or "the request body"
+    if union:
+        return f"{field} must be a string, number, true or false, or a list of strings"
+    meaning = _MEANINGS.get(kind)
+    if meaning is None:
+        meaning = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+        return f"{field}: {meaning}"
+    limit = (error.get("ctx") or {}).get("max_length") or (error.get("ctx") or {}).get("le")
+    return f"{field} {meaning}" + (f" (at most {limit})" if limit is not None else "")
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route serves on the request's path."""
+    methods: set[str] = set()
+    pending = list(request.app.routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)  # FastAPI's include_router
+        if included is not None:
+            pending += included.routes
+        elif hasattr(route, "matches") and getattr(route, "methods", None):
+            match, _ = route.matches({**request.scope, "method": "GET"})
+            if match != Match.NONE:
+                methods |= set(route.methods)
+    return sorted(methods | ({"HEAD"} if "GET" in methods else set()))
+
+
 def install(app: FastAPI, retry_after_s: int) -> None:
     """Register the handlers that turn every error into a problem response."""
 
@@ -120,10 +182,8 @@ def install(app: FastAPI, retry_after_s: int) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        detail = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
-        return problem_response(422, "invalid-request", detail)
+        errors = exc.errors()
+        return problem_response(422, "invalid-request", in_words(errors[0]) if errors else "")
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -131,6 +191,8 @@ def install(app: FastAPI, retry_after_s: int) -> None:
         if exc.status_code == 400:  # a body FastAPI could not even decode: still malformed
             return problem_response(422, "invalid-request", str(exc.detail))
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+        if exc.status_code == 405:  # every method the path serves, not just the first route's
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
         return problem_response(exc.status_code, slug, str(exc.detail), headers)
 
     async def on_bug(request: Request, exc: Exception) -> JSONResponse:

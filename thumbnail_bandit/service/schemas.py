@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bandit.context import MAX_FEATURES
+from bandit.context import MAX_FEATURES, MAX_TEXT
 from storage import EVENT_ID, KEY_NAME, TITLE_ID, IdRule
 
 MAX_TITLES = 50
@@ -45,11 +45,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class RankContext(BaseModel):
+    """The user: ``segment`` (required) plus up to 64 named features (country, device, hour,
+    recent genres...): strings, numbers, booleans or lists of strings."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    __pydantic_extra__: dict[str, ContextValue]  # the named features' types
+
+    segment: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    """The audience segment: what per-segment learning keys on."""
+
+    @model_validator(mode="after")
+    def _bounded(self) -> RankContext:
+        if len(self.__pydantic_extra__) > MAX_FEATURES:
+            raise ValueError(f"at most {MAX_FEATURES} features besides segment")
+        return self
+
+
 class RankRequest(_Strict):
     titles: Annotated[list[TitleId], Field(min_length=1, max_length=MAX_TITLES)]
     """The titles to choose artwork for, in the order answered."""
-    context: Annotated[dict[str, ContextValue], Field(max_length=MAX_FEATURES + 1)]
-    """The user: ``segment`` plus named features (country, device, hour, ...)."""
+    context: RankContext
     excluded: Annotated[list[ArtworkId], Field(max_length=MAX_EXCLUDED)] = []
     """Artwork ids not to offer this time."""
     event_id: EventId | None = None

@@ -416,3 +416,46 @@ def test_json_types_are_strict_on_every_route(
             f"/v1/titles/{TITLE}/mode", json=body, headers=bearer(service.keys.admin)
         )
     problem(answer, 422, "invalid-request")
+
+
+def test_the_schema_says_what_the_service_wants(service: Service) -> None:
+    schema = service.client.get("/openapi.json").json()
+    context = schema["components"]["schemas"]["RankContext"]
+    assert context["required"] == ["segment"]  # a schema-valid request is no longer refused
+    assert "requests/s per key" in schema["info"]["description"]
+    assert "431" in schema["info"]["description"] and "64 KiB" in schema["info"]["description"]
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"titles": [TITLE], "context": {"segment": "s", "x": {"a": 1}}}, "context.x must be a"),
+        ({"titles": [TITLE], "context": {"x": 1}}, "context.segment is required"),
+        ({"titles": [TITLE], "context": CTX, "nope": 1}, "nope is not a field of this request"),
+        ({"titles": [], "context": CTX}, "titles has too few items"),
+    ],
+)
+def test_error_details_are_in_the_services_own_words(
+    service: Service, body: dict[str, object], detail: str
+) -> None:
+    said = str(problem(service.rank(body), 422, "invalid-request")["detail"])
+    assert said.startswith(detail)
+    assert "body." not in said and ".str" not in said
+
+
+def test_a_body_that_is_not_json_says_so(service: Service) -> None:
+    answer = service.client.post(
+        "/v1/rank",
+        content=b'{"titles": [',
+        headers={**bearer(service.keys.rank), "Content-Type": "application/json"},
+    )
+    assert problem(answer, 422, "invalid-request")["detail"] == "the request body is not valid JSON"
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [("/v1/keys", "GET, HEAD, POST"), ("/v1/rank", "POST"), ("/v1/keys/someone", "DELETE")],
+)
+def test_allow_names_every_method_a_path_serves(service: Service, path: str, allow: str) -> None:
+    answer = service.client.request("OPTIONS", path, headers=bearer(service.keys.both))
+    assert answer.status_code == 405 and answer.headers["allow"] == allow

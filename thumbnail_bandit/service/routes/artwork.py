@@ -70,7 +70,7 @@ _VERIFIED = _Verified()
     responses={
         200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
         304: {"description": "The client's copy (If-None-Match) is this image"},
-        **responses(404),
+        **responses(404, 422),
     },
     response_class=Response,
     summary="An artwork's image, by its content hash",

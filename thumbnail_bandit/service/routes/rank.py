@@ -31,7 +31,7 @@ async def rank(
     decisions = await state.run(
         lambda: state.chooser.choose_many(
             body.titles,
-            body.context,
+            body.context.model_dump(),
             event_id=body.event_id,
             excluded=body.excluded,
             defer_activation=body.defer_activation,

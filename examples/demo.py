@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -102,8 +101,7 @@ def _next_run(log: storage.Log, seed: int) -> int:
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     args = parse_args(argv)
     out: Path = args.out
-    if args.db is None and out.exists():
-        shutil.rmtree(out)  # the default log lives here: start clean
+    # A re-run continues the log in here (and keeps the service's keys beside it).
     out.mkdir(parents=True, exist_ok=True)
     db = args.db or f"sqlite:///{out / 'log.sqlite'}"
 
@@ -156,7 +154,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     holdout = holdout_checkpoint(log, data)
     specs = ([f"checkpoint:{holdout}"] if holdout else []) + ["uniform", "thompson"]
     targets = [parse_target(spec, log) for spec in specs]
-    estimates, _ = run_replay(data, targets, by_segment=True, bootstrap=200, seed=args.seed)
+    say(f"    {', '.join(specs)} over {data.n:,} events (thompson relearns them one by one)")
+    estimates, _ = run_replay(
+        data,
+        targets,
+        by_segment=True,
+        bootstrap=200,
+        seed=args.seed,
+        progress=lambda done, total: say(f"    {done} of {total} targets done"),
+    )
     fixed = [t for t in targets if t.name != "thompson"]  # a learning target has no one truth
     truths = {t.name: true_value(data, t, users, audience, features) for t in fixed}
     check, passed = verdict(estimates, truths)

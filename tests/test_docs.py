@@ -39,7 +39,8 @@ def _command_lines(block: str) -> list[list[str]]:
     for line in block.replace("\\\n", " ").splitlines():
         words = shlex.split(line, comments=True)
         for i, word in enumerate(words):
-            if Path(word).name in COMMANDS and (i == 0 or words[i - 1] in ("&&", ";")):
+            after = i == 0 or words[i - 1] in ("&&", "||", ";") or words[i - 1].endswith(";")
+            if Path(word).name in COMMANDS and after:
                 argv = []
                 for arg in words[i + 1 :]:
                     if arg in ("&", "&&", "|", ";", ">", ">>", "2>") or arg.startswith(">"):

@@ -27,14 +27,18 @@ def _level(estimates: Sequence[Estimate]) -> str:
 
 
 def table(estimates: Sequence[Estimate]) -> str:
-    """A terminal table; omitted estimators and every warning and validity note follow it."""
+    """A terminal table, its columns as wide as the names in them (nothing is cut; control
+    characters a client sent in a segment name are shown escaped); omitted estimators and
+    every warning and validity note follow it."""
+    wide = max([24, *(len(_shown(e.target)) for e in estimates)])
+    seg = max([12, *(len(_shown(e.segment or "all")) for e in estimates)])
     header = (
-        f"{'target':<24} {'segment':<12} {'estimator':<12} {'estimate':>9}"
+        f"{'target':<{wide}} {'segment':<{seg}} {'estimator':<12} {'estimate':>9}"
         f" {_level(estimates):>19} {'interval':>9} {'n':>8} {'ess':>9}"
     )
     lines = [header, "-" * len(header)]
     for e in estimates:
-        head = f"{e.target[:24]:<24} {(e.segment or 'all')[:12]:<12} {e.estimator:<12}"
+        head = f"{_shown(e.target):<{wide}} {_shown(e.segment or 'all'):<{seg}} {e.estimator:<12}"
         if math.isnan(e.estimate):
             lines.append(f"{head} {'omitted':>9}")
             continue
@@ -47,6 +51,15 @@ def table(estimates: Sequence[Estimate]) -> str:
     warnings = sorted({(e.target, w) for e in estimates for w in e.warnings})
     lines += [f"warning: {target}: {w}" for target, w in warnings]
     return "\n".join(lines)
+
+
+def _shown(text: str) -> str:
+    """``text`` for a terminal: control characters escaped (``\\x1b``), the rest as it is."""
+    return (
+        text
+        if text.isprintable()
+        else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    )
 
 
 def json_lines(estimates: Sequence[Estimate]) -> str:

@@ -112,7 +112,7 @@ def test_the_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (tmp_path / ".venv").symlink_to(Path(sys.prefix))  # `.venv/bin/...` as in a clone
-    (tmp_path / "demo-output").mkdir()
+    (tmp_path / "demo-output").mkdir()  # as make demo leaves it
     with open_log(tmp_path / "demo-output" / "log.sqlite", create=True) as log:
         for title in ("bigbuckbunny", "deep-field"):
             log.register(title, [NewArtwork(f"/art/{title}/{i}.jpg") for i in range(3)])
@@ -126,4 +126,6 @@ def test_the_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert '"event_id":"home-row-1-0"' in out and '"event_id":"home-row-1-1"' in out
     assert '{"event_id":"home-row-1-0","value":1.0,"late":false,"duplicate":false}' in out
     assert re.search(r'"reward": \{\s*"value": 1\.0,\s*"late": false\s*\}', out), out
-    assert (tmp_path / "tv-app.key").read_text().startswith("tbk_")
+    key = tmp_path / "demo-output" / "tv-app.key"
+    assert key.read_text().startswith("tbk_") and key.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "tv-app.key").exists()  # nothing written into the clone itself

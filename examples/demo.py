@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -128,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     learner = Learner(log, demo_policy, clock=clock)
     curves: dict[str, list[float]] = {"learning policy": [], "uniform": [], "oracle": []}
     users: dict[str, Context] = {}  # who saw each decision, to compute true values later
+    oracle_by_segment: dict[str, list[float]] = {}
     clicks = 0
     for i in tqdm(range(args.impressions), disable=True if args.quiet else None, unit="impression"):
         user = audience.user()
@@ -139,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         curves["learning policy"].append(float(np.dot(decision.pmf, truth)))
         curves["uniform"].append(float(np.mean(truth)))
         curves["oracle"].append(max(truth))
+        oracle_by_segment.setdefault(user.segment, []).append(max(truth))
         if audience.click(user, features[decision.artwork_id]):
             chooser.reward(decision.event_id, 1.0)  # no click: the join's default reward, 0
             clicks += 1
@@ -180,9 +182,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
                 Shown(
                     Path(catalog[title][j].image_path),
                     float(pmf[j]),
-                    ", ".join(
-                        f"{k} {catalog[title][j].features.get(k, 0):.2f}" for k in taste.weights
-                    ),
+                    _in_words(catalog[title][j].features, taste.weights),
                 )
                 for j in order
             ]
@@ -226,7 +226,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         ("log", storage.redact(db)),
     ]
     window = max(1, min(1_000, args.impressions // 10))
-    report = write_report(out, preferences, curves, estimates, summary, window)
+    report = write_report(
+        out,
+        preferences,
+        curves,
+        estimates,
+        summary,
+        window,
+        truths={name: t.value for name, t in truths.items()},
+        segment_notes=_unsuited(oracle_by_segment, result["oracle"]),
+    )
     chooser.close()
     log.close()
     if not args.quiet:
@@ -239,6 +248,32 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         | {f"replay {k}": e.estimate for k, e in snips.items()}
         | {"replay check passed": float(passed)}
     )
+
+
+def _in_words(features: Mapping[str, float], liked: Mapping[str, float]) -> str:
+    """A caption: how much of what this segment cares about the artwork has, in words."""
+    parts = []
+    for name, weight in liked.items():
+        value = features.get(name, 0.0)
+        level = "high" if value >= 0.66 else "medium" if value >= 0.33 else "low"
+        wish = "likes" if weight > 0 else "dislikes"
+        parts.append(f"{name.replace('_', ' ')} {level} ({wish} it; {value:.2f})")
+    return "; ".join(parts)
+
+
+def _unsuited(oracle: Mapping[str, Sequence[float]], overall: float) -> dict[str, str]:
+    """Segments whose best candidate would still be clicked far less than the audience's:
+    few clicks there are no failure of learning, but of the candidates on offer."""
+    notes = {}
+    for segment, best in oracle.items():
+        rate = float(np.mean(best))
+        if rate < overall / 2:
+            notes[segment] = (
+                f"No candidate suits this segment well: even its best artwork would be clicked"
+                f" {rate:.2%} of the time (the audience's best: {overall:.2%}). Its few clicks"
+                " say the catalogue lacks what it likes, not that learning failed."
+            )
+    return notes
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""The demo's report: per segment, the artwork the learned policy prefers next to the other
-candidates; click rate over time against uniform and the oracle; replay estimates."""
+"""The demo's report, top-down: the verdict (the summary table), the learning and replay plots
+(true values beside the estimates), then per segment the artwork the learned policy prefers
+next to the other candidates, each captioned in words."""
 
 from __future__ import annotations
 
@@ -50,11 +51,21 @@ def write_report(
     estimates: Sequence[Estimate],
     summary: Sequence[tuple[str, str]],
     window: int,
+    truths: Mapping[str, float] | None = None,
+    segment_notes: Mapping[str, str] | None = None,
 ) -> Path:
-    """``preferences[segment][title]`` lists candidates, most preferred first."""
+    """``preferences[segment][title]`` lists candidates, most preferred first; ``truths``
+    the simulation's true value of each fixed target; ``segment_notes`` what a reader should
+    know about a segment (that no candidate suits it, say)."""
     click_rate_plot(curves, window, out / "click_rate.png")
     overall = [e for e in estimates if e.segment is None]
-    interval_plot(overall, out / "replay.png", "Replay estimates (95% intervals)")
+    interval_plot(
+        overall,
+        out / "replay.png",
+        "Replay estimates (95% intervals) and true values",
+        truths=truths,
+    )
+    notes = segment_notes or {}
 
     def image(shown: Shown, best: bool) -> str:
         src = html.escape(os.path.relpath(shown.image, out))
@@ -73,7 +84,8 @@ def write_report(
             + "</div>"
             for title, shown in titles.items()
         )
-        sections.append(f"<section><h2>Segment: {html.escape(segment)}</h2>{rows}</section>")
+        note = f"<p class=note>{html.escape(notes[segment])}</p>" if segment in notes else ""
+        sections.append(f"<section><h2>Segment: {html.escape(segment)}</h2>{note}{rows}</section>")
     summary_rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in summary
     )
@@ -83,17 +95,20 @@ body{{font-family:sans-serif;margin:1.5em;max-width:1200px}}
 .row{{display:flex;gap:10px;flex-wrap:wrap}}
 figure{{margin:0;width:220px;border:3px solid #ddd;padding:4px;border-radius:6px}}
 figure.best{{border-color:#2a9d3a}} figure img{{width:100%}}
-figcaption{{font-size:12px}} table{{border-collapse:collapse}}
+figcaption{{font-size:12px}} table{{border-collapse:collapse}} .note{{color:#8a4b00}}
 td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}
 </style></head><body>
 <h1>thumbnail-bandit: the same titles, different artwork per audience</h1>
 <p>Frames were extracted from video, registered in the SQL log, and served by a Vowpal Wabbit
 contextual bandit to a simulated audience; clicks flowed back through the log and the policy
 learned from them. Green: the artwork the learned policy now prefers for that segment.</p>
-<table>{summary_rows}</table>
-{"".join(sections)}
+<h2>Verdict</h2><table>{summary_rows}</table>
 <h2>Learning</h2><img src="click_rate.png" alt="click rate over time">
-<h2>Replay evaluation</h2><img src="replay.png" alt="replay estimates">
+<h2>Replay evaluation</h2><p>Each target's estimates with their 95% intervals; a red cross
+is the target's true click rate on the same simulated users, which an interval should cover.
+</p><img src="replay.png" alt="replay estimates">
+<h2>The artwork each segment is shown</h2>
+{"".join(sections)}
 </body></html>"""
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")

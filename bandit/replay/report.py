@@ -7,7 +7,7 @@ import html
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -109,14 +109,29 @@ def _plain(row: dict[str, object]) -> dict[str, object]:
     return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
 
 
-def interval_plot(estimates: Sequence[Estimate], path: Path, title: str) -> None:
-    rows = [e for e in estimates if e.estimator in ("snips", "dr") and not math.isnan(e.estimate)]
+def interval_plot(
+    estimates: Sequence[Estimate],
+    path: Path,
+    title: str,
+    *,
+    estimators: Sequence[str] = ("ips", "snips", "dr"),
+    truths: Mapping[str, float] | None = None,
+) -> None:
+    """Each target's estimates with their intervals; where ``truths`` knows a target's true
+    value (a simulation), it is drawn beside them, so coverage can be seen."""
+    rows = [e for e in estimates if e.estimator in estimators and not math.isnan(e.estimate)]
     labels = [f"{e.target}\n{e.segment or 'all'} · {e.estimator}" for e in rows]
     y = np.arange(len(rows))
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
     est = np.array([e.estimate for e in rows])
     err = np.array([[e.estimate - e.ci_low for e in rows], [e.ci_high - e.estimate for e in rows]])
-    ax.errorbar(est, y, xerr=np.clip(err, 0, None), fmt="o", capsize=3)
+    ax.errorbar(est, y, xerr=np.clip(err, 0, None), fmt="o", capsize=3, label="estimate, 95%")
+    known = [(i, truths[e.target]) for i, e in enumerate(rows) if truths and e.target in truths]
+    if known:
+        ax.plot(
+            [v for _, v in known], [i for i, _ in known], "x", color="crimson", label="true value"
+        )
+        ax.legend(fontsize=7, loc="lower right")
     ax.set_yticks(y, labels, fontsize=7)
     ax.set_xlabel(f"estimated click rate ({_level(rows)})")
     ax.set_title(title)

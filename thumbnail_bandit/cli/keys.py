@@ -53,7 +53,10 @@ def run_keys(args: argparse.Namespace) -> int:
         elif args.json:
             print(json.dumps([_key_row(k) for k in log.api_keys()]))
         else:
-            for k in log.api_keys():
+            listed = log.api_keys()
+            if not listed:
+                print("no keys yet: `thumbnail-bandit keys create` makes one", file=sys.stderr)
+            for k in listed:
                 state = f"revoked {k.revoked_at.isoformat()}" if k.revoked_at else "live"
                 print(f"{k.name}\t{k.key_id}\t{','.join(k.scopes)}\t{state}")
     return 0

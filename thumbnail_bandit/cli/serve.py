@@ -25,8 +25,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     serve.add_argument("--db", help=_DB_HELP)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="the port to listen on")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--rate", type=float, default=100.0, help="requests/s per key per worker")
     serve.add_argument("--burst", type=int, default=200, help="requests a key may send at once")
@@ -74,7 +74,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ORIGIN",
         help="a web origin whose pages may call the API from a browser (repeatable)",
     )
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning"], help="uvicorn's"
+    )
     serve.set_defaults(run=run_serve)
 
 

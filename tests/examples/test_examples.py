@@ -122,6 +122,13 @@ def test_the_service_walkthrough_runs_as_written(tmp_path: Path) -> None:
         ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+    token = (tmp_path / "demo-output" / "tv-app.key").read_text()
+    again = subprocess.run(  # the walkthrough again: its key and its decisions are kept
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "demo-output" / "tv-app.key").read_text() == token
+    assert '"event_id":"home-row-1-0"' in again.stdout  # the same answer, not a conflict
     out = result.stdout
     assert '"event_id":"home-row-1-0"' in out and '"event_id":"home-row-1-1"' in out
     assert '{"event_id":"home-row-1-0","value":1.0,"late":false,"duplicate":false}' in out

@@ -68,6 +68,15 @@ BAD_COMMANDS: list[tuple[str, str]] = [
     ),
     ("replay unknown target", "thumbnail-bandit replay --db log.sqlite --target nonsense"),
     ("titles show unknown", "thumbnail-bandit titles show nope --db log.sqlite"),
+    ("add-art on a video", "thumbnail-bandit titles add-art --title t --db log.sqlite {clip}"),
+    (
+        "a PostgreSQL database that does not exist",
+        "thumbnail-bandit learn --db postgresql://postgres@127.0.0.1:5432/tb_nowhere",
+    ),
+    (
+        "learn with another policy's setting",
+        "thumbnail-bandit learn --db log.sqlite --set exploration=squarecb",
+    ),
     ("titles retire unknown", "thumbnail-bandit titles retire 12345 --db log.sqlite"),
     ("add-art not an image", "thumbnail-bandit titles add-art --title t --db log.sqlite fake.jpg"),
     ("mark-bad unknown", "thumbnail-bandit checkpoints mark-bad 3 --db log.sqlite"),

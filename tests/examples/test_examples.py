@@ -75,6 +75,15 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
     for image in images:
         assert (out / image).is_file(), image
     assert "Segment: faces" in html and "Replay evaluation" in html
+    # Run again into the same folder: the log (and anything beside it) is continued, not wiped.
+    (out / "tv-app.key").write_text("tbk_kept")
+    demo.main(["--out", str(out), "--impressions", "300", "--learn-every", "300", "--quiet"])
+    assert (out / "tv-app.key").read_text() == "tbk_kept"
+    from storage import open_log
+
+    with open_log(out / "log.sqlite") as log:
+        assert log.decision("demo-0-3999").title_id  # the first run's decisions
+        assert log.decision("demo-0-r1-299").title_id  # and the second's, after them
 
 
 @pytest.mark.slow

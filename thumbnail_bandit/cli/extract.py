@@ -103,7 +103,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="N",
         help="analyse every N-th frame (1 = every frame; default: about 12 a second)",
     )
-    extract.set_defaults(run=run)
+    extract.set_defaults(run=run, log_optional=True)  # without a log: folders only
 
 
 def _check(args: argparse.Namespace) -> None:

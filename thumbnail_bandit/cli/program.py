@@ -25,7 +25,7 @@ def run_parsed(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
         args = parser.parse_args(list(argv))
         if getattr(args, "log", None) is not None:
             args.db = None  # replay --log: a configured log is not the one asked for
-        elif hasattr(args, "db") and args.db is None:
+        elif hasattr(args, "db") and args.db is None and not getattr(args, "log_optional", False):
             raise UsageError(config.MISSING_DB)
         return int(args.run(args))
 

@@ -72,19 +72,22 @@ class CatalogueRun:
 
 
 @dataclass(frozen=True, slots=True)
-class Extracted:
-    """A video extracted by this run into ``folder``."""
-
+class _Done:
     video: Path
     folder: Path
     manifest: Mapping[str, Any]
-    """The folder's ``manifest.json``, as written."""
+    """The folder's ``manifest.json``."""
     title: str = ""
     """The title it stands for: the one the caller named, else the folder's name."""
 
     def __post_init__(self) -> None:
         if not self.title:
             object.__setattr__(self, "title", self.folder.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted(_Done):
+    """A video extracted by this run into ``folder``."""
 
     @property
     def candidate_count(self) -> int:
@@ -97,17 +100,8 @@ class Extracted:
 
 
 @dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(_Done):
     """A video done before with the same content and settings; its folder was kept."""
-
-    video: Path
-    folder: Path
-    manifest: Mapping[str, Any]
-    title: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.title:
-            object.__setattr__(self, "title", self.folder.name)
 
 
 CatalogueResult = Extracted | Skipped | Failed

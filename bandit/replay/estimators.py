@@ -182,8 +182,12 @@ class IPS(Estimator):
 
     name = "ips"
 
+    def weights(self, ev: Evidence) -> FloatArray:
+        return ev.w
+
     def estimate_interval(self, ev: Evidence) -> Interval:
-        return _mean_interval(ev, ev.w * ev.data.reward, _pmf_variance(ev, self.name))
+        terms = self.weights(ev) * ev.data.reward
+        return _mean_interval(ev, terms, _pmf_variance(ev, self.name))
 
 
 class SNIPS(Estimator):
@@ -241,8 +245,8 @@ class ClippedIPS(IPS):
 
     name = "clipped-ips"
 
-    def estimate_interval(self, ev: Evidence) -> Interval:
-        return _mean_interval(ev, ev.w_clipped * ev.data.reward, _pmf_variance(ev, self.name))
+    def weights(self, ev: Evidence) -> FloatArray:
+        return ev.w_clipped
 
 
 class ClippedDR(DR):

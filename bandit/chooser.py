@@ -23,6 +23,7 @@ from bandit.errors import (
     ConflictingRecord,
     InvalidContext,
     InvalidReward,
+    InvalidSignal,
     NoActiveArtwork,
     UnknownTitle,
 )
@@ -330,6 +331,19 @@ class ArtworkChooser:
         """
         with log_errors(bad_input=InvalidReward):
             return self._log.record_reward(event_id, value, now=self.clock())
+
+    def signal(
+        self, event_id: str, name: str, value: float, *, signal_id: str | None = None
+    ) -> storage.SignalReceipt:
+        """Record what the member did after the decision (``click``, ``play``,
+        ``watch_minutes``, ...), kept as it arrives, up to `storage.MAX_SIGNALS_PER_EVENT`
+        per decision; with ``signal_id`` a retry is recorded once (another value: 409).
+        Raises InvalidSignal (bad name or value, one too many), UnknownEvent, NotActivated,
+        ConflictingRecord or LogUnavailable."""
+        with log_errors(bad_input=InvalidSignal):
+            return self._log.record_signal(
+                event_id, name, value, signal_id=signal_id, now=self.clock()
+            )
 
     def explain(
         self, title_id: str, context: Context | Mapping[str, Any], top: int = 5

@@ -11,6 +11,7 @@ error                  cause
 =====================  ==========================================================================
 InvalidContext         a malformed ``choose`` request: context, title id or event id
 InvalidReward          a reward outside [0, 1], not a number, or for a malformed event id
+InvalidSignal          a signal with a bad name or value, or past the cap per decision
 UnknownEvent           a reward for an event id that was never logged
 ConflictingRecord      an event id reused for a different decision, or a second, different reward
 UnknownTitle           a title that was never registered
@@ -42,6 +43,11 @@ class InvalidContext(BanditError, ValueError):
 
 class InvalidReward(BanditError, storage.InvalidReward):
     """A reward that is not a finite number in [0, 1], or names a malformed event id."""
+
+
+class InvalidSignal(BanditError, storage.InvalidSignal):
+    """A signal whose name is not an identifier, whose value is not a finite number within
+    bounds, or past the cap of signals per decision."""
 
 
 class UnknownEvent(BanditError, storage.UnknownEvent):

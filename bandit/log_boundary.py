@@ -16,6 +16,7 @@ from bandit.errors import (
     InvalidContext,
     InvalidLogUrl,
     InvalidReward,
+    InvalidSignal,
     LogNotFound,
     LogUnavailable,
     NotActivated,
@@ -25,6 +26,7 @@ from bandit.errors import (
 
 _SAME_MEANING: dict[type[storage.StorageError], type[BanditError]] = {
     storage.InvalidReward: InvalidReward,
+    storage.InvalidSignal: InvalidSignal,
     storage.UnknownEvent: UnknownEvent,
     storage.ConflictingRecord: ConflictingRecord,
     storage.CheckpointConflict: ConflictingRecord,

@@ -19,6 +19,7 @@ from storage.errors import (
     InvalidDecision,
     InvalidLogUrl,
     InvalidReward,
+    InvalidSignal,
     LogNotFound,
     NotActivated,
     RejectedValue,
@@ -27,7 +28,7 @@ from storage.errors import (
     UnknownEvent,
     UnknownTitle,
 )
-from storage.ids import EVENT_ID, KEY_NAME, TITLE_ID, IdRule
+from storage.ids import EVENT_ID, KEY_NAME, SIGNAL_ID, SIGNAL_NAME, TITLE_ID, IdRule
 from storage.log import CheckpointInfo, Log
 from storage.opening import open_log, using_log
 from storage.queries import JoinedFilter
@@ -49,11 +50,15 @@ from storage.records import (
     Waiting,
     same_json,
 )
+from storage.signals import MAX_SIGNALS_PER_EVENT, Signal, SignalReceipt
 from storage.writer import Decide, DecisionWriter, ServedTitle
 
 __all__ = [
     "EVENT_ID",
     "KEY_NAME",
+    "MAX_SIGNALS_PER_EVENT",
+    "SIGNAL_ID",
+    "SIGNAL_NAME",
     "TITLE_ID",
     "ActivationClosed",
     "ActivationReceipt",
@@ -74,6 +79,7 @@ __all__ = [
     "InvalidDecision",
     "InvalidLogUrl",
     "InvalidReward",
+    "InvalidSignal",
     "JoinedExample",
     "JoinedFilter",
     "Log",
@@ -88,6 +94,8 @@ __all__ = [
     "SamplingSalt",
     "SchemaVersionError",
     "ServedTitle",
+    "Signal",
+    "SignalReceipt",
     "StorageError",
     "TitleMode",
     "TitleSummary",

@@ -15,6 +15,7 @@ UnknownTitle              a title id that was never registered
 UnknownEvent              a reward or look-up for an event id with no decision
 InvalidDecision           a decision or artwork that would corrupt the log
 InvalidReward             a reward that is not a finite number in [0, 1]
+InvalidSignal             a signal with a bad name or value, or past the cap per decision
 RejectedValue             a value the database itself refused (NUL byte, out of range)
 ConflictingRecord         the same id sent twice with different content
 NotActivated              a reward for a deferred decision that was never activated
@@ -61,6 +62,11 @@ class UnknownEvent(StorageError, LookupError):
 
 class InvalidDecision(StorageError, ValueError):
     """A decision that would corrupt the log: bad pmf, chosen artwork not a candidate, ..."""
+
+
+class InvalidSignal(StorageError, ValueError):
+    """A signal whose name is not an identifier, whose value is not a finite number within
+    bounds, or that would pass the cap of signals per decision."""
 
 
 class InvalidReward(StorageError, ValueError):

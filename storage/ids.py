@@ -70,3 +70,15 @@ KEY_NAME = IdRule(
     allowed="letters, digits and . _ - (starting with a letter or digit)",
 )
 """An API key's name."""
+
+SIGNAL_NAME = IdRule(
+    "signal name",
+    64,
+    r"[a-z][a-z0-9_]*",
+    allowed="lower-case letters, digits and _ (starting with a letter)",
+)
+"""A signal's name (``click``, ``play``, ``watch_minutes``): also a name in reward
+expressions, so it is an identifier."""
+
+SIGNAL_ID = IdRule("signal id", 64, r"[A-Za-z0-9._:-]+", allowed="letters, digits and . _ : -")
+"""The caller's id for one signal, so that a retry is recorded once."""

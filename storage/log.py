@@ -24,6 +24,7 @@ from storage import (
     keys,
     rewards,
     salts,
+    signals,
 )
 from storage.queries import (
     JoinedFilter,
@@ -49,6 +50,7 @@ from storage.records import (
     TitleSummary,
     Waiting,
 )
+from storage.signals import Signal, SignalReceipt
 from storage.writer import DecisionWriter
 
 
@@ -207,6 +209,24 @@ class Log:
         """Store a reward (click = 1), idempotently; see `storage.record_reward`."""
         with self.transaction() as s:
             return rewards.record_reward(s, event_id, value, now=now)
+
+    def record_signal(
+        self,
+        event_id: str,
+        name: str,
+        value: float,
+        *,
+        signal_id: str | None = None,
+        now: datetime | None = None,
+    ) -> SignalReceipt:
+        """Append a named signal (click, play, watch_minutes, ...) to a decision."""
+        with self.transaction() as s:
+            return signals.record_signal(s, event_id, name, value, signal_id=signal_id, now=now)
+
+    def signals(self, event_id: str) -> list[Signal]:
+        """A decision's signals, in arrival order."""
+        with self.session() as s:
+            return signals.signals_of(s, event_id)
 
     def activate(self, event_id: str, *, now: datetime | None = None) -> ActivationReceipt:
         """Mark a deferred decision as shown, so it is learned from; see `storage.activate`."""

@@ -185,3 +185,21 @@ class SamplingSaltRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     secret: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class SignalRow(Base):
+    """Append-only: every named signal a decision received (click, play, watch_minutes, ...),
+    as it arrived; never updated. Reward definitions turn them into rewards."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("event_id", "signal_id", name="uq_signals_event_signal"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("decisions.event_id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[float] = mapped_column(Double)
+    signal_id: Mapped[str | None] = mapped_column(String(64))
+    """The caller's id for a retried signal; NULL ones never collide."""
+    received_at: Mapped[datetime]
+    late: Mapped[bool] = mapped_column(Boolean)
+    """Came after the decision's window or its join: kept, never learned."""

@@ -20,6 +20,7 @@ from bandit.errors import (
     ConflictingRecord,
     InvalidContext,
     InvalidReward,
+    InvalidSignal,
     LogUnavailable,
     NoActiveArtwork,
     NotActivated,
@@ -45,6 +46,7 @@ class Problem(Exception):
 _BANDIT: list[tuple[type[BanditError], int, str]] = [
     (InvalidContext, 422, "invalid-request"),
     (InvalidReward, 422, "invalid-reward"),
+    (InvalidSignal, 422, "invalid-signal"),
     (UnknownEvent, 404, "unknown-event"),
     (UnknownTitle, 404, "unknown-title"),
     (NoActiveArtwork, 409, "no-active-artwork"),

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bandit.context import MAX_FEATURES, MAX_TEXT
-from storage import EVENT_ID, KEY_NAME, TITLE_ID, IdRule
+from storage import EVENT_ID, KEY_NAME, SIGNAL_ID, SIGNAL_NAME, TITLE_ID, IdRule
 
 MAX_TITLES = 50
 """Titles one rank call may ask for: a row of a home page, not a catalogue."""
@@ -97,6 +97,30 @@ class RankedArtwork(BaseModel):
 
 class RankResponse(BaseModel):
     decisions: list[RankedArtwork]
+
+
+class SignalRequest(_Strict):
+    name: Annotated[
+        str, Field(min_length=1, max_length=SIGNAL_NAME.max_length, pattern=anchored(SIGNAL_NAME))
+    ]
+    """What happened: ``click``, ``play``, ``watch_minutes``, ``complete``, or your own name."""
+    value: Annotated[float, Field(ge=-1e9, le=1e9)]
+    signal_id: (
+        Annotated[
+            str, Field(min_length=1, max_length=SIGNAL_ID.max_length, pattern=anchored(SIGNAL_ID))
+        ]
+        | None
+    ) = None
+    """Your id for this signal: a retry with it is recorded once (another value: 409)."""
+
+
+class SignalResponse(BaseModel):
+    event_id: str
+    name: str
+    value: float
+    late: bool
+    """After the decision's window or its join: kept, never learned."""
+    duplicate: bool
 
 
 class RewardRequest(_Strict):

@@ -459,3 +459,33 @@ def test_a_body_that_is_not_json_says_so(service: Service) -> None:
 def test_allow_names_every_method_a_path_serves(service: Service, path: str, allow: str) -> None:
     answer = service.client.request("OPTIONS", path, headers=bearer(service.keys.both))
     assert answer.status_code == 405 and answer.headers["allow"] == allow
+
+
+def test_signals_over_http(service: Service) -> None:
+    """A decision takes any named signals (same auth, limits and problem+json as rewards)."""
+    [d] = service.rank({"titles": [TITLE], "context": CTX}).json()["decisions"]
+    url = f"/v1/events/{d['event_id']}/signals"
+    headers = bearer(service.keys.rank)
+    played = service.client.post(url, json={"name": "play", "value": 1}, headers=headers)
+    assert played.status_code == 200 and played.json()["duplicate"] is False
+    minutes = {"name": "watch_minutes", "value": 12.5, "signal_id": "progress-1"}
+    assert service.client.post(url, json=minutes, headers=headers).json()["value"] == 12.5
+    again = service.client.post(url, json=minutes, headers=headers).json()
+    assert again["duplicate"] is True
+    other = service.client.post(url, json={**minutes, "value": 13}, headers=headers)
+    problem(other, 409, "conflict")
+    for bad in ({"name": "watch minutes", "value": 1}, {"name": "play", "value": "1"}):
+        problem(service.client.post(url, json=bad, headers=headers), 422, "invalid-request")
+    problem(
+        service.client.post(
+            "/v1/events/nobody/signals", json={"name": "play", "value": 1}, headers=headers
+        ),
+        404,
+        "unknown-event",
+    )
+    assert service.client.post(url, json={"name": "play", "value": 1}).status_code == 401
+    with storage.open_log(service.url) as log:
+        assert [(s.name, s.value) for s in log.signals(d["event_id"])] == [
+            ("play", 1.0),
+            ("watch_minutes", 12.5),
+        ]

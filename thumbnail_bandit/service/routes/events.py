@@ -16,6 +16,8 @@ from thumbnail_bandit.service.schemas import (
     ActivationResponse,
     RewardRequest,
     RewardResponse,
+    SignalRequest,
+    SignalResponse,
     anchored,
 )
 
@@ -45,6 +47,33 @@ async def reward(
     metrics.REWARDS.labels(outcome).inc()
     return RewardResponse(
         event_id=receipt.event_id,
+        value=receipt.value,
+        late=receipt.late,
+        duplicate=receipt.duplicate,
+    )
+
+
+@router.post(
+    "/v1/events/{event_id}/signals",
+    response_model=SignalResponse,
+    responses=responses(401, 403, 404, 409, 413, 422, 429, 503),
+    summary="Record what the member did: a click, a play, minutes watched, ...",
+)
+async def signal(
+    event_id: EventPath,
+    body: SignalRequest,
+    request: Request,
+    key: storage.ApiKey = Depends(require(RANK)),  # noqa: B008
+) -> SignalResponse:
+    """Append-only, any number per decision (up to 100); with ``signal_id``, a retry is
+    recorded once and a different value under it is 409."""
+    state = state_of(request)
+    receipt = await state.run(
+        lambda: state.chooser.signal(event_id, body.name, body.value, signal_id=body.signal_id)
+    )
+    return SignalResponse(
+        event_id=receipt.event_id,
+        name=receipt.name,
         value=receipt.value,
         late=receipt.late,
         duplicate=receipt.duplicate,

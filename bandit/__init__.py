@@ -21,6 +21,7 @@ from bandit.errors import (
     LogUnavailable,
     NoActiveArtwork,
     NotActivated,
+    UnknownDefinition,
     UnknownEvent,
     UnknownTitle,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "SegmentMixPolicy",
     "ThompsonPolicy",
     "UniformPolicy",
+    "UnknownDefinition",
     "UnknownEvent",
     "UnknownTitle",
     "VWPolicy",

@@ -50,6 +50,10 @@ class InvalidSignal(BanditError, storage.InvalidSignal):
     bounds, or past the cap of signals per decision."""
 
 
+class UnknownDefinition(BanditError, storage.UnknownDefinition):
+    """A reward definition that was never defined."""
+
+
 class UnknownEvent(BanditError, storage.UnknownEvent):
     """A reward named an event id that has no logged decision."""
 

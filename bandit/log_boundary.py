@@ -20,6 +20,7 @@ from bandit.errors import (
     LogNotFound,
     LogUnavailable,
     NotActivated,
+    UnknownDefinition,
     UnknownEvent,
     UnknownTitle,
 )
@@ -28,6 +29,7 @@ _SAME_MEANING: dict[type[storage.StorageError], type[BanditError]] = {
     storage.InvalidReward: InvalidReward,
     storage.InvalidSignal: InvalidSignal,
     storage.UnknownEvent: UnknownEvent,
+    storage.UnknownDefinition: UnknownDefinition,
     storage.ConflictingRecord: ConflictingRecord,
     storage.CheckpointConflict: ConflictingRecord,
     storage.UnknownTitle: UnknownTitle,

@@ -25,6 +25,7 @@ from storage.errors import (
     RejectedValue,
     SchemaVersionError,
     StorageError,
+    UnknownDefinition,
     UnknownEvent,
     UnknownTitle,
 )
@@ -50,10 +51,12 @@ from storage.records import (
     Waiting,
     same_json,
 )
+from storage.reward_definitions import COMBINERS, RewardDefinition
 from storage.signals import MAX_SIGNALS_PER_EVENT, Signal, SignalReceipt
 from storage.writer import Decide, DecisionWriter, ServedTitle
 
 __all__ = [
+    "COMBINERS",
     "EVENT_ID",
     "KEY_NAME",
     "MAX_SIGNALS_PER_EVENT",
@@ -90,6 +93,7 @@ __all__ = [
     "NotActivated",
     "RejectedValue",
     "ReplaySums",
+    "RewardDefinition",
     "RewardReceipt",
     "SamplingSalt",
     "SchemaVersionError",
@@ -99,6 +103,7 @@ __all__ = [
     "StorageError",
     "TitleMode",
     "TitleSummary",
+    "UnknownDefinition",
     "UnknownEvent",
     "UnknownTitle",
     "Waiting",

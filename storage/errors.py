@@ -13,6 +13,7 @@ DatabaseUnavailable       the database cannot be reached, went away, is full, de
 SchemaVersionError        the database's schema is unknown to this version
 UnknownTitle              a title id that was never registered
 UnknownEvent              a reward or look-up for an event id with no decision
+UnknownDefinition         a reward definition that was never defined
 InvalidDecision           a decision or artwork that would corrupt the log
 InvalidReward             a reward that is not a finite number in [0, 1]
 InvalidSignal             a signal with a bad name or value, or past the cap per decision
@@ -54,6 +55,10 @@ class SchemaVersionError(StorageError):
 
 class UnknownTitle(StorageError, LookupError):
     """A title id that was never registered."""
+
+
+class UnknownDefinition(StorageError, LookupError):
+    """A reward definition (or version of one) that was never defined."""
 
 
 class UnknownEvent(StorageError, LookupError):

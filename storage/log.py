@@ -22,10 +22,12 @@ from storage import (
     checkpoints,
     join,
     keys,
+    reward_definitions,
     rewards,
     salts,
     signals,
 )
+from storage.errors import UnknownDefinition
 from storage.queries import (
     JoinedFilter,
     decision_for_event,
@@ -50,6 +52,7 @@ from storage.records import (
     TitleSummary,
     Waiting,
 )
+from storage.reward_definitions import RewardDefinition
 from storage.signals import Signal, SignalReceipt
 from storage.writer import DecisionWriter
 
@@ -222,6 +225,31 @@ class Log:
         """Append a named signal (click, play, watch_minutes, ...) to a decision."""
         with self.transaction() as s:
             return signals.record_signal(s, event_id, name, value, signal_id=signal_id, now=now)
+
+    def define_reward(self, definition: RewardDefinition) -> RewardDefinition:
+        """Store a reward definition as its name's next version (idempotent)."""
+        with self.transaction() as s:
+            return reward_definitions.define(s, definition)
+
+    def reward_definition(self, name: str, version: int | None = None) -> RewardDefinition:
+        """The newest version of a definition (or that version). Raises UnknownDefinition."""
+        with self.session() as s:
+            found = reward_definitions.latest(s, name, version)
+        if found is None:
+            which = name if version is None else f"{name} version {version}"
+            raise UnknownDefinition(
+                f"no reward definition {which!r}; `thumbnail-bandit rewards list` shows them"
+            )
+        return found
+
+    def reward_definitions(self) -> list[RewardDefinition]:
+        with self.session() as s:
+            return reward_definitions.every_latest(s)
+
+    def signals_for(self, event_ids: Sequence[str]) -> dict[str, list[Signal]]:
+        """Every signal of these decisions, by event id, in arrival order."""
+        with self.session() as s:
+            return reward_definitions.signals_for(s, event_ids)
 
     def signals(self, event_id: str) -> list[Signal]:
         """A decision's signals, in arrival order."""

@@ -203,3 +203,24 @@ class SignalRow(Base):
     received_at: Mapped[datetime]
     late: Mapped[bool] = mapped_column(Boolean)
     """Came after the decision's window or its join: kept, never learned."""
+
+
+class RewardDefinitionRow(Base):
+    """How signals become one reward: a version of a named definition, never changed once
+    written (a change is the next version)."""
+
+    __tablename__ = "reward_definitions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    expression: Mapped[str] = mapped_column(Text)
+    window_s: Mapped[float] = mapped_column(Double)
+    """Signals that arrive within this many seconds of the decision count."""
+    default_value: Mapped[float] = mapped_column(Double)
+    """The reward when no signal the expression reads arrived in the window."""
+    combine: Mapped[dict[str, Any]]
+    """Per signal name: first, last, sum or max of its values in the window."""
+    low: Mapped[float] = mapped_column(Double)
+    high: Mapped[float] = mapped_column(Double)
+    """The expression's range, mapped onto [0, 1]."""
+    created_at: Mapped[datetime]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from bandit.loop_status import waiting_line
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog
 from bandit.replay.sparse import CandidateSets, GroupedPmf
+from bandit.reward_definition import reward_from
+from bandit.reward_expression import RewardExpression
 
 
 def load_sql_log(
@@ -23,15 +26,21 @@ def load_sql_log(
     until: datetime | None = None,
     policy_version: str | None = None,
     after_seq: int = 0,
+    reward: str | None = None,
 ) -> LoggedData:
     """Joined decisions (whose reward is settled), optionally filtered, in join order.
 
     ``after_seq`` keeps only the examples joined after that sequence number (those a
-    checkpoint with that cursor has not learned from).
+    checkpoint with that cursor has not learned from). ``reward`` names a reward definition
+    (`thumbnail-bandit rewards define`): each decision's reward is then that definition of
+    its signals, whenever the definition was written, instead of the reward it was joined
+    with.
     """
     where = storage.JoinedFilter(title, since, until, policy_version)
     with log_errors(), storage.using_log(log, migrate=False) as opened:
         rows = opened.joined(after_seq, where=where)
+        if reward is not None and rows:
+            rows = _rewarded(opened, rows, opened.reward_definition(reward))
         waiting = None if rows else opened.waiting()
         artwork_ids = {aid for row in rows for aid in row.candidate_ids}
         features = {
@@ -73,6 +82,25 @@ def load_sql_log(
         segment_index=segment_index.astype(np.int64),
         seq=np.array([row.seq for row in rows], dtype=np.int64),
     )
+
+
+def _rewarded(
+    log: storage.Log,
+    rows: list[storage.JoinedExample],
+    definition: storage.RewardDefinition,
+) -> list[storage.JoinedExample]:
+    """The rows with their rewards as ``definition`` makes them from their signals."""
+    signals = log.signals_for([row.event_id for row in rows])
+    expression = RewardExpression.parse(definition.expression)
+    return [
+        dataclasses.replace(
+            row,
+            reward=reward_from(
+                definition, row.created_at, signals.get(row.event_id, []), expression
+            ),
+        )
+        for row in rows
+    ]
 
 
 def _nothing_joined(waiting: storage.Waiting | None, filtered: bool) -> str:

@@ -20,6 +20,7 @@ from thumbnail_bandit.cli import (
     keys,
     learn,
     replay,
+    rewards,
     salt,
     serve,
     titles,
@@ -37,7 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create", help="create an empty log (SQLite file or schema)")
     create.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL URL)")
     create.set_defaults(run=_create)
-    for module in (extract, learn, replay, titles, checkpoints, serve, keys, salt, decision):
+    for module in (
+        extract,
+        learn,
+        replay,
+        rewards,
+        titles,
+        checkpoints,
+        serve,
+        keys,
+        salt,
+        decision,
+    ):
         module.add_parser(commands)
     versioned(parser)
     for sub in commands.choices.values():

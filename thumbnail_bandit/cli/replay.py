@@ -18,7 +18,7 @@ from bandit.replay.sql_log import load_sql_log
 from thumbnail_bandit.cli.usage import CommandFailed, UsageError
 from thumbnail_bandit.progress import progress_bar
 
-_DB_ONLY = ("title", "since", "until", "policy_version")
+_DB_ONLY = ("title", "since", "until", "policy_version", "reward")
 
 
 def _time(text: str) -> datetime:
@@ -80,6 +80,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     replay.add_argument("--until", type=_time, help="--db only: decisions before (ISO 8601)")
     replay.add_argument("--policy-version", help="--db only: decisions of this policy version")
     replay.add_argument(
+        "--reward",
+        metavar="NAME",
+        help="--db only: score under this reward definition (`rewards define`), computed from"
+        " each decision's signals, instead of the reward it was joined with",
+    )
+    replay.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="--log only: leave bad rows out, counted by reason",
@@ -138,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
                 since=args.since,
                 until=args.until,
                 policy_version=args.policy_version,
+                reward=args.reward,
             )
     else:
         targets = [parse_target(spec) for spec in args.target]

@@ -1,4 +1,5 @@
-"""Named signals per decision (click, play, watch_minutes, ...), append-only.
+"""Named signals per decision (click, play, watch_minutes, ...), append-only; reward
+definitions, versioned, that turn them into rewards.
 
 Revision ID: 0005
 Revises: 0004
@@ -34,8 +35,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "signal_id", name="uq_signals_event_signal"),
     )
     op.create_index("ix_signals_event_id", "signals", ["event_id"])
+    op.create_table(
+        "reward_definitions",
+        sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("expression", sa.Text(), nullable=False),
+        sa.Column("window_s", sa.Double(), nullable=False),
+        sa.Column("default_value", sa.Double(), nullable=False),
+        sa.Column("combine", sa.JSON(), nullable=False),
+        sa.Column("low", sa.Double(), nullable=False),
+        sa.Column("high", sa.Double(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("reward_definitions")
     op.drop_index("ix_signals_event_id", table_name="signals")
     op.drop_table("signals")

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.dialect import insert_ignoring_duplicates, is_postgresql
-from storage.errors import ConflictingRecord, InvalidReward, NotActivated, UnknownEvent
+from storage.decisions import feedback_is_late
+from storage.dialect import insert_ignoring_duplicates
+from storage.errors import ConflictingRecord, InvalidReward
 from storage.ids import EVENT_ID
-from storage.models import Base, DecisionRow, JoinedExampleRow, RewardRow
+from storage.models import Base, RewardRow
 from storage.records import RewardReceipt, check_reward
 
 _TABLE = Base.metadata.tables["rewards"]
@@ -34,28 +35,7 @@ def record_reward(
     EVENT_ID.check(event_id, InvalidReward)
     value = check_reward(value)
     now = now or datetime.now(UTC)
-    deadline_query = select(DecisionRow.reward_deadline, DecisionRow.activated).where(
-        DecisionRow.event_id == event_id
-    )
-    if is_postgresql(session):
-        # Hold the decision row so a joiner cannot join it between the check below and our
-        # commit; the joiner locks the same rows FOR UPDATE. (SQLite: BEGIN IMMEDIATE already
-        # serialises us against the joiner.)
-        deadline_query = deadline_query.with_for_update(read=True)
-    found = session.execute(deadline_query).one_or_none()
-    if found is None:
-        raise UnknownEvent(f"no decision with event id {event_id!r}; was it logged?")
-    deadline, activated = found
-    if not activated:
-        raise NotActivated(
-            f"event {event_id!r} was ranked with deferred activation and has not been"
-            " activated; activate it when the artwork is shown, then send its reward"
-        )
-    # A separate statement, so under READ COMMITTED it sees a join that committed while we waited.
-    already_joined = session.scalar(
-        select(JoinedExampleRow.seq).where(JoinedExampleRow.event_id == event_id)
-    )
-    late = already_joined is not None or now > deadline
+    late = feedback_is_late(session, event_id, now, "reward")
     statement = (
         insert_ignoring_duplicates(session, _TABLE)
         .values(event_id=event_id, value=value, received_at=now, late=late)

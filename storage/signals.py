@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.dialect import is_postgresql
-from storage.errors import ConflictingRecord, InvalidSignal, NotActivated, UnknownEvent
+from storage.decisions import feedback_is_late
+from storage.errors import ConflictingRecord, InvalidSignal
 from storage.ids import EVENT_ID, SIGNAL_ID, SIGNAL_NAME
-from storage.models import DecisionRow, JoinedExampleRow, SignalRow
+from storage.models import SignalRow
 
 #: Signals one decision may receive: a member's session is a handful (a click, a play, a few
 #: progress updates), so more is a client gone wrong, not a member.
@@ -83,20 +83,7 @@ def record_signal(
         SIGNAL_ID.check(signal_id, InvalidSignal)
     number = check_value(value)
     now = now or datetime.now(UTC)
-    query = select(DecisionRow.reward_deadline, DecisionRow.activated).where(
-        DecisionRow.event_id == event_id
-    )
-    if is_postgresql(session):  # as for rewards: a join cannot slip between check and insert
-        query = query.with_for_update(read=True)
-    found = session.execute(query).one_or_none()
-    if found is None:
-        raise UnknownEvent(f"no decision with event id {event_id!r}; was it logged?")
-    deadline, activated = found
-    if not activated:
-        raise NotActivated(
-            f"event {event_id!r} was ranked with deferred activation and has not been"
-            " activated; activate it when the artwork is shown, then send its signals"
-        )
+    late = feedback_is_late(session, event_id, now, "signals")
     if signal_id is not None:
         earlier = session.execute(
             select(SignalRow).where(
@@ -116,10 +103,6 @@ def record_signal(
             f"event {event_id!r} has {MAX_SIGNALS_PER_EVENT} signals already, the most one"
             " decision may have"
         )
-    joined = session.scalar(
-        select(JoinedExampleRow.seq).where(JoinedExampleRow.event_id == event_id)
-    )
-    late = joined is not None or now > deadline
     session.add(
         SignalRow(
             event_id=event_id,

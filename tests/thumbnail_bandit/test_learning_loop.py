@@ -88,3 +88,12 @@ def test_an_empty_checkpoint_list_says_so(tmp_path: Path) -> None:
     assert listing.returncode == 0 and listing.stdout == ""
     assert "no checkpoints yet" in listing.stderr
     assert _cli("checkpoints", "list", "--db", db, "--json").stdout.strip() == "[]"
+
+
+def test_replaying_a_learning_target_says_what_it_is_doing(fresh_log: str) -> None:
+    assert _cli("learn", "--db", fresh_log, "--reward-window", "0").returncode == 0
+    result = _cli("replay", "--db", fresh_log, "--target", "thompson", "--target", "uniform")
+    assert result.returncode == 0, result.stderr
+    assert "replaying thompson event by event over 50 decisions" in result.stderr
+    quiet = _cli("replay", "--db", fresh_log, "--target", "thompson", "--quiet")
+    assert "replaying" not in quiet.stderr

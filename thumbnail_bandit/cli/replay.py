@@ -15,6 +15,7 @@ from bandit.replay.estimators import ESTIMATORS
 from bandit.replay.report import csv_text, json_lines, table, write_html
 from bandit.replay.run import parse_target, run_replay
 from bandit.replay.sql_log import load_sql_log
+from bandit.replay.targets import LearningTarget
 from thumbnail_bandit.cli.usage import CommandFailed, UsageError
 from thumbnail_bandit.progress import progress_bar
 
@@ -149,6 +150,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         targets = [parse_target(spec) for spec in args.target]
         data = load_csv_log(args.log, skip_bad_rows=args.skip_bad_rows)
+    learning = [t.name for t in targets if isinstance(t, LearningTarget)]
+    if learning and not args.quiet:  # the slow ones: say what is going on
+        print(
+            f"replaying {', '.join(learning)} event by event over {data.n:,} decisions"
+            " (a learning target learns each before it is scored)",
+            file=sys.stderr,
+        )
     with progress_bar("replay", "target", quiet=args.quiet) as bar:
         estimates, curves = run_replay(
             data,

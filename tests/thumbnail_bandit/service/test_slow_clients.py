@@ -79,7 +79,7 @@ def test_slow_heads_and_bodies_do_not_stall_the_worker(served: tuple[RunningServ
             if i % 500 == 499:
                 _answers(service, token)  # while the attack is under way
         _answers(service, token)
-        time.sleep(4)  # past both timeouts
+        time.sleep(6)  # past both timeouts, with room for a loaded machine
         assert sum(_closed(s) for s in slow) == SLOW  # the server closed every one
         _answers(service, token)
     finally:
@@ -107,7 +107,9 @@ def test_a_huge_header_is_refused_without_reading_it_all(
             answer = sock.recv(4096)
         except (ConnectionResetError, TimeoutError):
             answer = b""
-        assert sent < 1024 * 1024, f"the server read {sent} bytes of one header"
+        # The server stops at 16 KiB and closes; what the client got rid of before it saw
+        # the close is what loopback's socket buffers hold (a few MiB at most), not 64 MiB.
+        assert sent < 16 * 1024 * 1024, f"the server took {sent} bytes of one header"
         assert answer.startswith(b"HTTP/1.1 431") or answer == b""
     finally:
         sock.close()

@@ -34,8 +34,7 @@ from bandit.records import Arm, ArtworkExplanation, Decision
 from bandit.sampling import sample_index
 from storage import EVENT_ID, TITLE_ID, same_json
 
-#: What reward() and activate() return: the log's own records, re-exported by the bandit
-#: package so callers need not import storage.
+#: What reward() and activate() return, re-exported so callers need not import storage.
 RewardReceipt = storage.RewardReceipt
 ActivationReceipt = storage.ActivationReceipt
 
@@ -55,7 +54,8 @@ class ArtworkChooser:
         log: a `storage.Log`, or a URL (SQLite path or PostgreSQL URL) of an existing log.
         policy: the policy to serve until the learner writes a checkpoint; default
             `bandit.default_policy()`, a `SegmentMixPolicy`.
-            When the log has checkpoints, the newest valid one is served instead.
+            When the log has checkpoints, the newest valid one of the log's active reward
+            definition (`storage.Log.activate_reward`) is served instead.
         reward_window: how long a reward may take to arrive; later ones are kept, not learned.
         reload_every_s: how often to look for a newer checkpoint (0: on every call).
         clock: the time source (tests inject one).
@@ -91,7 +91,9 @@ class ArtworkChooser:
         self._initial_policy: Policy = policy or default_policy()
         self.policy_: Policy = self._initial_policy
         self.checkpoint_version_ = 0
-        self._seen_head = -1
+        self._seen_head: tuple[str, int] | None = None
+        self.reward_ = storage.BUILT_IN_REWARD
+        """The reward definition whose checkpoints are served."""
         self._refused: set[int] = set()
         self._checked_at = float("-inf")
         self._reload(force=True)
@@ -109,14 +111,17 @@ class ArtworkChooser:
         self._checked_at = now
         with log_errors():
             self._salt = self._log.sampling_salt()  # a rotation takes effect here too
-            head = self._log.head_version()
+            head = self._log.serving_head()
             if head == self._seen_head:
                 return
             self._seen_head = head
+            if head[0] != self.reward_:  # another definition was activated: its lineage now
+                self.reward_ = head[0]
+                self.policy_, self.checkpoint_version_ = self._initial_policy, 0
             self._serve_newest_valid()
 
     def _serve_newest_valid(self) -> None:
-        for info in self._log.checkpoints():
+        for info in self._log.checkpoints(reward=self.reward_):
             if info.version <= self.checkpoint_version_:
                 return  # what we serve now is newer than anything else that is valid
             if info.bad_reason is not None or info.version in self._refused:
@@ -335,11 +340,10 @@ class ArtworkChooser:
     def signal(
         self, event_id: str, name: str, value: float, *, signal_id: str | None = None
     ) -> storage.SignalReceipt:
-        """Record what the member did after the decision (``click``, ``play``,
-        ``watch_minutes``, ...), kept as it arrives, up to `storage.MAX_SIGNALS_PER_EVENT`
-        per decision; with ``signal_id`` a retry is recorded once (another value: 409).
-        Raises InvalidSignal (bad name or value, one too many), UnknownEvent, NotActivated,
-        ConflictingRecord or LogUnavailable."""
+        """Record what the member did (``click``, ``watch_minutes``, ...), as it arrives, up
+        to `storage.MAX_SIGNALS_PER_EVENT` per decision; a retry with ``signal_id`` is kept
+        once. ``reward`` is `reward`. Raises InvalidSignal, UnknownEvent, NotActivated,
+        ConflictingRecord (that signal_id had another value) or LogUnavailable."""
         with log_errors(bad_input=InvalidSignal):
             return self._log.record_signal(
                 event_id, name, value, signal_id=signal_id, now=self.clock()

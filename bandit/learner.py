@@ -9,6 +9,12 @@ checkpoints the model with its cursor in one transaction, so each event is learn
    A crash before the commit loses nothing: the next run replays the same batch from the
    same model.
 
+Each reward definition is learned into a lineage of its own (``reward=NAME``; the built-in
+``reward``, what reward() sends, by default): a checkpoint names the definition and version it
+learned, and a decision's reward under a definition is made from the signals it received
+before its join (later ones are flagged late and never learned, so the same log always learns
+the same model).
+
 A head checkpoint marked bad (``thumbnail-bandit checkpoints mark-bad N``) is not built on:
 the next checkpoint still follows it in the chain (so the UNIQUE parent keeps racing learners
 apart), but starts from the newest good model and its cursor. A head that is corrupt and not
@@ -31,6 +37,7 @@ from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
 from bandit.records import Arm, LearningExample
+from bandit.reward_definition import rewarded
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +80,8 @@ class Learner:
             is ``policy_factory()`` trained on the whole joined log from the start.
         reward_window: for a trial, join decisions made at least this long ago even if
             their own window is longer (later rewards are kept, flagged late, not learned).
+        reward: the reward definition to learn (`thumbnail-bandit rewards define`); its newest
+            version when each round starts. Default: the built-in ``reward``.
         clock: time source for joining (tests inject one).
         after_learn: test hook, called after learning and before checkpointing.
     """
@@ -86,6 +95,7 @@ class Learner:
         max_retries: int = 5,
         restart: bool = False,
         reward_window: timedelta | None = None,
+        reward: str = storage.BUILT_IN_REWARD,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         after_learn: Callable[[], None] | None = None,
     ) -> None:
@@ -94,11 +104,13 @@ class Learner:
         self.max_retries = max_retries
         self.restart = restart
         self.reward_window = reward_window
+        self.reward = reward
         self.clock = clock
         self.after_learn = after_learn
         self._resources = ExitStack()  # closes the log only if it opened it
         with log_errors():
             self._log = self._resources.enter_context(storage.using_log(log))
+            self._definition = self._log.reward_definition(reward)  # UnknownDefinition early
 
     def join(self) -> int:
         """Join every matured decision; returns how many."""
@@ -114,7 +126,7 @@ class Learner:
     def head_policy(self) -> tuple[str, str] | None:
         """The (name, arguments) of the policy the head checkpoint holds; None if none."""
         with log_errors():
-            head = self._log.head_checkpoint()
+            head = self._log.head_checkpoint(self.reward)
         return None if head is None else (head.policy, head.args)
 
     def _load(self, version: int) -> tuple[Policy, int]:
@@ -131,7 +143,7 @@ class Learner:
             raise CorruptModel(f"will not build on checkpoint {version}: {exc}; {hint}") from exc
 
     def _start(self) -> _Start:
-        infos = self._log.checkpoints()
+        infos = self._log.checkpoints(reward=self.reward)
         if not infos:
             return _Start(self.policy_factory(), 0, 0)
         head = infos[0].version
@@ -144,7 +156,7 @@ class Learner:
         return _Start(policy, head, cursor)
 
     def _examples(self, after: int) -> tuple[list[LearningExample], int, int]:
-        rows = self._log.joined(after, limit=self.batch_size)
+        rows = rewarded(self._log, self._log.joined(after, limit=self.batch_size), self._definition)
         artworks = self._log.artworks_by_id({aid for row in rows for aid in row.candidate_ids})
         examples, skipped = [], 0
         for row in rows:
@@ -171,6 +183,7 @@ class Learner:
             return self._run_once(progress)
 
     def _run_once(self, progress: Progress | None) -> LearnReport:
+        self._definition = self._log.reward_definition(self.reward)  # a new version counts
         joined = self.join()
         learned = skipped = conflicts = 0
         total: int | None = None
@@ -191,6 +204,8 @@ class Learner:
                     args=start.policy.describe_args(),
                     model=start.policy.save(),
                     last_seq=last,
+                    reward=self.reward,
+                    reward_version=self._definition.version or None,
                 )
             except storage.CheckpointConflict:
                 conflicts += 1

@@ -13,6 +13,8 @@ decision received within its window into one reward in [0, 1].
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -69,10 +71,14 @@ def reward_from(
     signals that arrived within the window (combined per name), or the default when none of
     the names it reads arrived; clipped to the definition's range and mapped onto [0, 1]."""
     parsed = expression or RewardExpression.parse(definition.expression)
-    closes = decided_at + timedelta(seconds=definition.window_s)
+    closes = (
+        None
+        if math.isinf(definition.window_s)  # the built-in: whatever was joined in time
+        else decided_at + timedelta(seconds=definition.window_s)
+    )
     by_name: dict[str, list[float]] = {}
     for signal in signals:
-        if signal.name in parsed.names and signal.received_at <= closes:
+        if signal.name in parsed.names and (closes is None or signal.received_at <= closes):
             by_name.setdefault(signal.name, []).append(signal.value)
     if by_name:
         values = {name: combined(definition, got, name) for name, got in by_name.items()}
@@ -81,3 +87,29 @@ def reward_from(
         raw = definition.default_value
     clipped = min(max(raw, definition.low), definition.high)
     return (clipped - definition.low) / (definition.high - definition.low)
+
+
+def rewarded(
+    log: storage.Log,
+    rows: Sequence[storage.JoinedExample],
+    definition: storage.RewardDefinition,
+) -> list[storage.JoinedExample]:
+    """Joined rows with their rewards under ``definition``, made from the signals each
+    decision received before its join (later ones are late: never learned, so never scored
+    either); the built-in ``reward`` is the reward as joined."""
+    if definition.name == storage.BUILT_IN_REWARD or not rows:
+        return list(rows)
+    expression = RewardExpression.parse(definition.expression)
+    signals = log.signals_for([row.event_id for row in rows])
+    return [
+        dataclasses.replace(
+            row,
+            reward=reward_from(
+                definition,
+                row.created_at,
+                [s for s in signals.get(row.event_id, ()) if not s.late],
+                expression,
+            ),
+        )
+        for row in rows
+    ]

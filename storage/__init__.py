@@ -51,11 +51,12 @@ from storage.records import (
     Waiting,
     same_json,
 )
-from storage.reward_definitions import COMBINERS, RewardDefinition
+from storage.reward_definitions import BUILT_IN_REWARD, COMBINERS, RewardDefinition
 from storage.signals import MAX_SIGNALS_PER_EVENT, Signal, SignalReceipt
 from storage.writer import Decide, DecisionWriter, ServedTitle
 
 __all__ = [
+    "BUILT_IN_REWARD",
     "COMBINERS",
     "EVENT_ID",
     "KEY_NAME",

@@ -1,5 +1,9 @@
 """Learner checkpoints: the model and its cursor, written atomically; one winner per parent.
 
+Each reward definition a team learns is a lineage of its own (``reward``, what reward()
+sends, for logs that never defined one): the parent is UNIQUE within a lineage, versions are
+numbered across the whole log.
+
 Every checkpoint carries a digest: sha256 over all that rebuilds the policy (policy name,
 arguments, model bytes, cursor, lineage). It catches damage, not malice: whoever can write a
 row can compute a digest too. Against that, an operator sets a key (``checkpoint_key`` of
@@ -25,12 +29,22 @@ from storage.errors import (
 )
 from storage.models import CheckpointRow
 from storage.records import Checkpoint
+from storage.reward_definitions import BUILT_IN_REWARD
 
 
 def _digest(
-    version: int, parent_version: int, policy: str, args: str, model_sha256: str, last_seq: int
+    version: int,
+    parent_version: int,
+    policy: str,
+    args: str,
+    model_sha256: str,
+    last_seq: int,
+    reward: str = BUILT_IN_REWARD,
+    reward_version: int | None = None,
 ) -> str:
-    fields = [version, parent_version, policy, args, model_sha256, last_seq]
+    fields: list[object] = [version, parent_version, policy, args, model_sha256, last_seq]
+    if reward != BUILT_IN_REWARD:  # the built-in lineage keeps the digests written before 0006
+        fields += [reward, reward_version]
     return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -47,19 +61,26 @@ def write_checkpoint(
     model: bytes,
     last_seq: int,
     key: bytes | None = None,
+    reward: str = BUILT_IN_REWARD,
+    reward_version: int | None = None,
 ) -> Checkpoint:
-    """Add the checkpoint that follows ``parent_version`` (0 for the first). Does not commit.
+    """Add the checkpoint that follows ``parent_version`` in ``reward``'s lineage (0 for its
+    first). Does not commit.
 
     Raises:
-        CheckpointConflict: another learner already extended this parent. Reload the head,
-            and learn again from its cursor.
+        CheckpointConflict: another learner already extended this parent (or took the next
+            version number). Reload the head, and learn again from its cursor.
     """
     sha256 = hashlib.sha256(model).hexdigest()
-    version = parent_version + 1
-    digest = _digest(version, parent_version, policy, args, sha256, last_seq)
+    version = head_version(session, reward=None) + 1
+    digest = _digest(
+        version, parent_version, policy, args, sha256, last_seq, reward, reward_version
+    )
     row = CheckpointRow(
         version=version,
         parent_version=parent_version,
+        reward=reward,
+        reward_version=reward_version,
         policy=policy,
         args=args,
         model=model,
@@ -80,19 +101,28 @@ def write_checkpoint(
     return _to_record(row, key)
 
 
-def head_version(session: Session) -> int:
-    """The newest checkpoint's version, 0 if there is none. Cheap enough to poll."""
-    return int(session.scalar(select(func.max(CheckpointRow.version))) or 0)
+def head_version(session: Session, reward: str | None = BUILT_IN_REWARD) -> int:
+    """The newest checkpoint's version in ``reward``'s lineage (None: in the whole log), 0 if
+    there is none. Cheap enough to poll."""
+    query = select(func.max(CheckpointRow.version))
+    if reward is not None:
+        query = query.where(CheckpointRow.reward == reward)
+    return int(session.scalar(query) or 0)
 
 
-def head_checkpoint(session: Session, key: bytes | None = None) -> Checkpoint | None:
-    """The newest checkpoint, verified; None before the first.
+def head_checkpoint(
+    session: Session, key: bytes | None = None, reward: str = BUILT_IN_REWARD
+) -> Checkpoint | None:
+    """The newest checkpoint of ``reward``'s lineage, verified; None before the first.
 
     Raises:
         CorruptCheckpoint: it does not verify (the error names its version).
     """
     row = session.scalars(
-        select(CheckpointRow).order_by(CheckpointRow.version.desc()).limit(1)
+        select(CheckpointRow)
+        .where(CheckpointRow.reward == reward)
+        .order_by(CheckpointRow.version.desc())
+        .limit(1)
     ).first()
     return None if row is None else _to_record(row, key)
 
@@ -105,7 +135,7 @@ def load_checkpoint(session: Session, version: int, key: bytes | None = None) ->
     """
     row = session.get(CheckpointRow, version)
     if row is None:
-        newest = head_version(session)
+        newest = head_version(session, reward=None)
         raise CheckpointNotFound(
             f"no checkpoint with version {version}; the log has versions 1 to {newest}"
             if newest
@@ -114,12 +144,22 @@ def load_checkpoint(session: Session, version: int, key: bytes | None = None) ->
     return _to_record(row, key)
 
 
-def checkpoint_versions(session: Session) -> list[tuple[int, str | None, int]]:
-    """Every checkpoint's version, bad mark (None when good) and cursor, newest first."""
-    query = select(CheckpointRow.version, CheckpointRow.bad_reason, CheckpointRow.last_seq)
+def checkpoint_versions(
+    session: Session, reward: str | None = None
+) -> list[tuple[int, str | None, int, str]]:
+    """Every checkpoint's version, bad mark (None when good), cursor and lineage, newest
+    first; only ``reward``'s lineage when given."""
+    query = select(
+        CheckpointRow.version,
+        CheckpointRow.bad_reason,
+        CheckpointRow.last_seq,
+        CheckpointRow.reward,
+    )
+    if reward is not None:
+        query = query.where(CheckpointRow.reward == reward)
     return [
-        (int(v), reason, int(seq))
-        for v, reason, seq in session.execute(query.order_by(CheckpointRow.version.desc()))
+        (int(v), reason, int(seq), lineage)
+        for v, reason, seq, lineage in session.execute(query.order_by(CheckpointRow.version.desc()))
     ]
 
 
@@ -149,7 +189,14 @@ def _to_record(row: CheckpointRow, key: bytes | None) -> Checkpoint:
         )
     if row.digest is not None:
         expected = _digest(
-            row.version, row.parent_version, row.policy, row.args, row.sha256, row.last_seq
+            row.version,
+            row.parent_version,
+            row.policy,
+            row.args,
+            row.sha256,
+            row.last_seq,
+            row.reward,
+            row.reward_version,
         )
         if not hmac.compare_digest(expected, row.digest):
             raise CorruptCheckpoint(
@@ -177,4 +224,6 @@ def _to_record(row: CheckpointRow, key: bytes | None) -> Checkpoint:
         last_seq=row.last_seq,
         created_at=row.created_at,
         bad_reason=row.bad_reason,
+        reward=row.reward,
+        reward_version=row.reward_version,
     )

@@ -15,25 +15,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage import (
-    activation,
-    apprentice,
-    catalog,
-    checkpoints,
-    join,
-    keys,
-    reward_definitions,
-    rewards,
-    salts,
-    signals,
-)
-from storage.errors import UnknownDefinition
+from storage import activation, apprentice, catalog, checkpoints, join, keys, log_settings, salts
+from storage.feedback_log import ACTIVE_REWARD, FeedbackMethods
 from storage.queries import (
     JoinedFilter,
     decision_for_event,
     joined_examples,
     replay_sums,
-    reward_for_event,
 )
 from storage.records import (
     ActivationReceipt,
@@ -46,28 +34,29 @@ from storage.records import (
     NewArtwork,
     NewDecision,
     ReplaySums,
-    RewardReceipt,
     SamplingSalt,
     TitleMode,
     TitleSummary,
     Waiting,
 )
-from storage.reward_definitions import RewardDefinition
-from storage.signals import Signal, SignalReceipt
+from storage.reward_definitions import BUILT_IN_REWARD
 from storage.writer import DecisionWriter
 
 
 @dataclass(frozen=True, slots=True)
 class CheckpointInfo:
-    """A checkpoint's version, whether it was marked bad, and its cursor (no model bytes)."""
+    """A checkpoint's version, whether it was marked bad, its cursor and its lineage (no
+    model bytes)."""
 
     version: int
     bad_reason: str | None
     last_seq: int
     """The last join sequence number it learned."""
+    reward: str = BUILT_IN_REWARD
+    """The reward definition its lineage optimises."""
 
 
-class Log:
+class Log(FeedbackMethods):
     """An open decision log. Made by `open_log`; close it (or use ``with``) when done.
 
     >>> import tempfile, pathlib
@@ -201,61 +190,6 @@ class Log:
         with self.session() as s:
             return decision_for_event(s, event_id)
 
-    def reward(self, event_id: str) -> RewardReceipt | None:
-        """The reward recorded for a decision, or None while it has none."""
-        with self.session() as s:
-            return reward_for_event(s, event_id)
-
-    def record_reward(
-        self, event_id: str, value: float, *, now: datetime | None = None
-    ) -> RewardReceipt:
-        """Store a reward (click = 1), idempotently; see `storage.record_reward`."""
-        with self.transaction() as s:
-            return rewards.record_reward(s, event_id, value, now=now)
-
-    def record_signal(
-        self,
-        event_id: str,
-        name: str,
-        value: float,
-        *,
-        signal_id: str | None = None,
-        now: datetime | None = None,
-    ) -> SignalReceipt:
-        """Append a named signal (click, play, watch_minutes, ...) to a decision."""
-        with self.transaction() as s:
-            return signals.record_signal(s, event_id, name, value, signal_id=signal_id, now=now)
-
-    def define_reward(self, definition: RewardDefinition) -> RewardDefinition:
-        """Store a reward definition as its name's next version (idempotent)."""
-        with self.transaction() as s:
-            return reward_definitions.define(s, definition)
-
-    def reward_definition(self, name: str, version: int | None = None) -> RewardDefinition:
-        """The newest version of a definition (or that version). Raises UnknownDefinition."""
-        with self.session() as s:
-            found = reward_definitions.latest(s, name, version)
-        if found is None:
-            which = name if version is None else f"{name} version {version}"
-            raise UnknownDefinition(
-                f"no reward definition {which!r}; `thumbnail-bandit rewards list` shows them"
-            )
-        return found
-
-    def reward_definitions(self) -> list[RewardDefinition]:
-        with self.session() as s:
-            return reward_definitions.every_latest(s)
-
-    def signals_for(self, event_ids: Sequence[str]) -> dict[str, list[Signal]]:
-        """Every signal of these decisions, by event id, in arrival order."""
-        with self.session() as s:
-            return reward_definitions.signals_for(s, event_ids)
-
-    def signals(self, event_id: str) -> list[Signal]:
-        """A decision's signals, in arrival order."""
-        with self.session() as s:
-            return signals.signals_of(s, event_id)
-
     def activate(self, event_id: str, *, now: datetime | None = None) -> ActivationReceipt:
         """Mark a deferred decision as shown, so it is learned from; see `storage.activate`."""
         with self.transaction() as s:
@@ -300,29 +234,48 @@ class Log:
 
     # --- checkpoints -------------------------------------------------------------------
 
-    def head_version(self) -> int:
+    def head_version(self, reward: str | None = BUILT_IN_REWARD) -> int:
+        """The newest checkpoint of ``reward``'s lineage (None: of any), 0 if none."""
         with self.session() as s:
-            return checkpoints.head_version(s)
+            return checkpoints.head_version(s, reward)
 
-    def head_checkpoint(self) -> Checkpoint | None:
-        """The newest checkpoint, verified (CorruptCheckpoint if it is not); None if none."""
+    def serving_head(self) -> tuple[str, int]:
+        """The active reward definition and its lineage's newest version: what a chooser
+        polls, in one round trip's worth of session."""
         with self.session() as s:
-            return checkpoints.head_checkpoint(s, self._checkpoint_key)
+            active = log_settings.get(s, ACTIVE_REWARD) or BUILT_IN_REWARD
+            return active, checkpoints.head_version(s, active)
+
+    def head_checkpoint(self, reward: str = BUILT_IN_REWARD) -> Checkpoint | None:
+        """The newest checkpoint of ``reward``'s lineage, verified (CorruptCheckpoint if it is
+        not); None if none."""
+        with self.session() as s:
+            return checkpoints.head_checkpoint(s, self._checkpoint_key, reward)
 
     def checkpoint(self, version: int) -> Checkpoint:
         """One checkpoint, verified. Raises CheckpointNotFound, CorruptCheckpoint."""
         with self.session() as s:
             return checkpoints.load_checkpoint(s, version, self._checkpoint_key)
 
-    def checkpoints(self) -> list[CheckpointInfo]:
-        """Every checkpoint's version and bad mark, newest first."""
+    def checkpoints(self, reward: str | None = None) -> list[CheckpointInfo]:
+        """Every checkpoint's version and bad mark, newest first (only ``reward``'s lineage
+        when given)."""
         with self.session() as s:
-            return [CheckpointInfo(*row) for row in checkpoints.checkpoint_versions(s)]
+            return [CheckpointInfo(*row) for row in checkpoints.checkpoint_versions(s, reward)]
 
     def write_checkpoint(
-        self, *, parent_version: int, policy: str, args: str, model: bytes, last_seq: int
+        self,
+        *,
+        parent_version: int,
+        policy: str,
+        args: str,
+        model: bytes,
+        last_seq: int,
+        reward: str = BUILT_IN_REWARD,
+        reward_version: int | None = None,
     ) -> Checkpoint:
-        """Commit the checkpoint after ``parent_version``. Raises CheckpointConflict."""
+        """Commit the checkpoint after ``parent_version`` in ``reward``'s lineage. Raises
+        CheckpointConflict."""
         with self.transaction() as s:
             return checkpoints.write_checkpoint(
                 s,
@@ -332,6 +285,8 @@ class Log:
                 model=model,
                 last_seq=last_seq,
                 key=self._checkpoint_key,
+                reward=reward,
+                reward_version=reward_version,
             )
 
     def mark_checkpoint_bad(self, version: int, reason: str) -> None:

@@ -158,8 +158,17 @@ class ExtractionRow(Base):
 class CheckpointRow(Base):
     __tablename__ = "checkpoints"
 
+    __table_args__ = (
+        UniqueConstraint("reward", "parent_version", name="uq_checkpoints_reward_parent"),
+    )
+
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    parent_version: Mapped[int] = mapped_column(Integer, unique=True)
+    parent_version: Mapped[int] = mapped_column(Integer)
+    """The lineage's previous checkpoint (0 for its first); UNIQUE within the lineage."""
+    reward: Mapped[str] = mapped_column(String(64), server_default="reward")
+    """The reward definition this lineage optimises (``reward``: what reward() sends)."""
+    reward_version: Mapped[int | None] = mapped_column(Integer)
+    """The definition's version it learned under (None for the built-in ``reward``)."""
     policy: Mapped[str] = mapped_column(String(50))
     args: Mapped[str] = mapped_column(Text)
     model: Mapped[bytes] = mapped_column(LargeBinary)
@@ -172,6 +181,16 @@ class CheckpointRow(Base):
     """HMAC-SHA256 of the digest under the operator's key, when one is set."""
     bad_reason: Mapped[str | None] = mapped_column(Text)
     """Set when an operator or a chooser marked the checkpoint bad; it is then never served."""
+
+
+class LogSettingRow(Base):
+    """A log-wide setting every worker reads (the active reward definition)."""
+
+    __tablename__ = "log_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 class SamplingSaltRow(Base):

@@ -374,7 +374,8 @@ class Checkpoint:
 
     version: int
     parent_version: int
-    """0 for the first checkpoint; UNIQUE, so two learners cannot both extend one parent."""
+    """The previous checkpoint of its lineage, 0 for the first; UNIQUE within the lineage, so
+    two learners cannot both extend one parent."""
     policy: str
     """Which policy class wrote the model (e.g. ``vw``)."""
     args: str
@@ -386,3 +387,7 @@ class Checkpoint:
     created_at: datetime
     bad_reason: str | None = None
     """Why the checkpoint was marked bad; None for a good one. A bad one is never served."""
+    reward: str = "reward"
+    """The reward definition its lineage optimises (``reward``: what reward() sends)."""
+    reward_version: int | None = None
+    """That definition's version when it learned (None for the built-in ``reward``)."""

@@ -15,11 +15,16 @@ from sqlalchemy.orm import Session
 
 from storage.errors import InvalidSignal
 from storage.ids import SIGNAL_NAME
-from storage.models import RewardDefinitionRow, SignalRow
+from storage.models import RewardDefinitionRow, RewardRow, SignalRow
 from storage.signals import Signal
 
 #: How a signal's several values in the window make one.
 COMBINERS = ("first", "last", "sum", "max")
+
+#: The definition every log has without defining it: the signal reward() and ``POST
+#: .../reward`` send, as it was joined (within the decision's own window, 0 when none came).
+#: It is the active definition until a team activates another.
+BUILT_IN_REWARD = "reward"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +43,26 @@ class RewardDefinition:
     created_at: datetime | None = None
 
 
+#: The built-in definition as a record: version 0, never stored; its window is each
+#: decision's own (infinite here: whatever was joined in time counts).
+BUILT_IN = RewardDefinition(
+    name=BUILT_IN_REWARD,
+    version=0,
+    expression=BUILT_IN_REWARD,
+    window_s=math.inf,
+    default_value=0.0,
+    combine={BUILT_IN_REWARD: "first"},
+)
+
+
 def check(definition: RewardDefinition) -> None:
     """Refuse what cannot be stored (the expression itself is the caller's to check)."""
     SIGNAL_NAME.check(definition.name, InvalidSignal, "a reward definition's name")
+    if definition.name == BUILT_IN_REWARD:
+        raise InvalidSignal(
+            f"{BUILT_IN_REWARD!r} is the built-in definition (what reward() sends, as it is"
+            " joined); give yours another name, and read that signal as `reward` in it"
+        )
     for name, how in definition.combine.items():
         SIGNAL_NAME.check(name, InvalidSignal)
         if how not in COMBINERS:
@@ -114,10 +136,22 @@ def every_latest(session: Session) -> list[RewardDefinition]:
 
 
 def signals_for(session: Session, event_ids: Sequence[str]) -> dict[str, list[Signal]]:
-    """Every signal of these decisions, by event id, in arrival order (batched queries)."""
+    """Every signal of these decisions, by event id, in arrival order (batched queries); a
+    decision's reward is its signal ``reward``."""
     found: dict[str, list[Signal]] = {}
     for start in range(0, len(event_ids), 5_000):  # under SQLite's bound-parameter limit
         batch = list(event_ids[start : start + 5_000])
+        for reward in session.scalars(select(RewardRow).where(RewardRow.event_id.in_(batch))):
+            found.setdefault(reward.event_id, []).append(
+                Signal(
+                    reward.event_id,
+                    BUILT_IN_REWARD,
+                    reward.value,
+                    reward.received_at,
+                    reward.late,
+                    None,
+                )
+            )
         rows = session.scalars(
             select(SignalRow).where(SignalRow.event_id.in_(batch)).order_by(SignalRow.id)
         )
@@ -125,6 +159,8 @@ def signals_for(session: Session, event_ids: Sequence[str]) -> dict[str, list[Si
             found.setdefault(r.event_id, []).append(
                 Signal(r.event_id, r.name, r.value, r.received_at, r.late, r.signal_id)
             )
+    for got in found.values():  # the reward among the signals, by arrival (sort is stable)
+        got.sort(key=lambda signal: signal.received_at)
     return found
 
 

@@ -70,7 +70,9 @@ def parse_target(spec: str, log: str | Path | storage.Log | None = None) -> Targ
             raise BadTarget(f"checkpoint target {spec!r}: use checkpoint:latest or checkpoint:N")
         with log_errors(), storage.using_log(log, migrate=False) as opened:
             checkpoint = (
-                opened.head_checkpoint() if rest in ("", "latest") else opened.checkpoint(int(rest))
+                opened.head_checkpoint(opened.active_reward())
+                if rest in ("", "latest")
+                else opened.checkpoint(int(rest))
             )
         if checkpoint is None:
             raise BadTarget("the log has no checkpoint yet: run the learner first")

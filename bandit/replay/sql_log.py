@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from pathlib import Path
 
@@ -14,8 +13,7 @@ from bandit.loop_status import waiting_line
 from bandit.replay.data import LoggedData
 from bandit.replay.errors import BadLog
 from bandit.replay.sparse import CandidateSets, GroupedPmf
-from bandit.reward_definition import reward_from
-from bandit.reward_expression import RewardExpression
+from bandit.reward_definition import rewarded
 
 
 def load_sql_log(
@@ -40,7 +38,7 @@ def load_sql_log(
     with log_errors(), storage.using_log(log, migrate=False) as opened:
         rows = opened.joined(after_seq, where=where)
         if reward is not None and rows:
-            rows = _rewarded(opened, rows, opened.reward_definition(reward))
+            rows = rewarded(opened, rows, opened.reward_definition(reward))
         waiting = None if rows else opened.waiting()
         artwork_ids = {aid for row in rows for aid in row.candidate_ids}
         features = {
@@ -82,25 +80,6 @@ def load_sql_log(
         segment_index=segment_index.astype(np.int64),
         seq=np.array([row.seq for row in rows], dtype=np.int64),
     )
-
-
-def _rewarded(
-    log: storage.Log,
-    rows: list[storage.JoinedExample],
-    definition: storage.RewardDefinition,
-) -> list[storage.JoinedExample]:
-    """The rows with their rewards as ``definition`` makes them from their signals."""
-    signals = log.signals_for([row.event_id for row in rows])
-    expression = RewardExpression.parse(definition.expression)
-    return [
-        dataclasses.replace(
-            row,
-            reward=reward_from(
-                definition, row.created_at, signals.get(row.event_id, []), expression
-            ),
-        )
-        for row in rows
-    ]
 
 
 def _nothing_joined(waiting: storage.Waiting | None, filtered: bool) -> str:

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import inspect, text
 
 from storage import (
+    Checkpoint,
+    CheckpointConflict,
     DatabaseUnavailable,
     InvalidLogUrl,
     Log,
@@ -284,3 +286,43 @@ def test_the_log_lives_in_the_schema_its_url_names(pg_schema_url: str) -> None:
         default_schema = conn.execute(text("SELECT current_schema()")).scalar()
     assert default_schema == schema
     assert {"decisions", "rewards", "checkpoints", "sampling_salts"} <= tables
+
+
+def test_a_log_at_0005_upgrades_with_its_checkpoints_in_the_built_in_lineage(
+    log_url: str,
+) -> None:
+    """0005 (one chain of checkpoints) -> head: old checkpoints still verify (their digests
+    are unchanged), belong to the built-in ``reward`` lineage, and the learner extends it;
+    a second lineage starts beside it. Back down, only the built-in lineage fits."""
+    from storage.schema import downgrade, upgrade
+
+    def add(log: Log, parent: int, reward: str = "reward") -> Checkpoint:
+        return log.write_checkpoint(
+            parent_version=parent,
+            policy="uniform",
+            args="{}",
+            model=b"m",
+            last_seq=0,
+            reward=reward,
+            reward_version=None if reward == "reward" else 1,
+        )
+
+    with open_log(log_url, create=True, checkpoint_key=b"k" * 32) as log:
+        add(log, 0)
+        add(log, 1)
+        downgrade(log.engine, "0005")
+        with log.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("checkpoints")}
+            assert "reward" not in columns
+    with open_log(log_url, checkpoint_key=b"k" * 32) as log:  # migrates to head
+        assert [(i.version, i.reward) for i in log.checkpoints()] == [(2, "reward"), (1, "reward")]
+        assert log.checkpoint(2).parent_version == 1  # verifies: digest and signature
+        assert log.active_reward() == "reward"
+        with pytest.raises(CheckpointConflict):
+            add(log, 1)  # still one winner per parent
+        assert add(log, 0, "quality").version == 3  # a new lineage, numbered after the rest
+        assert add(log, 2).version == 4
+        assert log.head_version() == 4 and log.head_version("quality") == 3
+        downgrade(log.engine, "0005")
+        upgrade(log.engine)
+        assert [i.version for i in log.checkpoints()] == [4, 2, 1]

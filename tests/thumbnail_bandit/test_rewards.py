@@ -88,7 +88,10 @@ def test_definitions_are_versioned_and_checked(tmp_path: Path) -> None:
     )  # fmt: skip
     assert changed.stdout.startswith("quality v2\t") and "watch_minutes=sum" in changed.stdout
     listed = json.loads(_cli("rewards", "list", "--db", db, "--json").stdout)
-    assert [(d["name"], d["version"], d["window_s"]) for d in listed] == [("quality", 2, 7200.0)]
+    assert [(d["name"], d["version"], d["window_s"], d["active"]) for d in listed] == [
+        ("reward", 0, None, True),  # the built-in one, served until another is activated
+        ("quality", 2, 7200.0, False),
+    ]
     first_version = _cli("rewards", "show", "quality", "--version", "1", "--db", db)
     assert "window 21600 s" in first_version.stdout
 
@@ -113,7 +116,8 @@ def test_a_bad_definition_is_one_line(
     assert result.returncode == status
     [line] = result.stderr.splitlines()[-1:]
     assert said in line and "Traceback" not in result.stderr
-    assert _cli("rewards", "list", "--db", db, "--json").stdout.strip() == "[]"
+    listed = json.loads(_cli("rewards", "list", "--db", db, "--json").stdout)
+    assert [d["name"] for d in listed] == ["reward"]
 
 
 def test_replay_names_an_unknown_definition(tmp_path: Path) -> None:

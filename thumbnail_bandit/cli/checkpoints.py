@@ -41,9 +41,16 @@ def run_checkpoints(args: argparse.Namespace) -> int:
             print("no checkpoints yet: `thumbnail-bandit learn` writes one", file=sys.stderr)
         for info in found:
             state = f"bad: {info.bad_reason}" if info.bad_reason else "good"
-            print(f"{info.version}\tlearned through sequence {info.last_seq}\t{state}")
+            print(
+                f"{info.version}\t{info.reward}\tlearned through sequence {info.last_seq}\t{state}"
+            )
     return 0
 
 
 def _row(info: storage.CheckpointInfo) -> dict[str, object]:
-    return {"version": info.version, "last_seq": info.last_seq, "bad_reason": info.bad_reason}
+    return {
+        "version": info.version,
+        "reward": info.reward,
+        "last_seq": info.last_seq,
+        "bad_reason": info.bad_reason,
+    }

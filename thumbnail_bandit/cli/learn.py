@@ -56,6 +56,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " window (serve --reward-window, 30 min by default) is longer; rewards that come"
         " later are kept, flagged late, and not learned",
     )
+    learn.add_argument(
+        "--reward",
+        default=storage.BUILT_IN_REWARD,
+        metavar="NAME",
+        help="the reward definition to learn (`rewards define`), into a lineage of its own;"
+        " default: reward, what reward() sends. `rewards activate NAME` serves it",
+    )
     learn.add_argument("--quiet", action="store_true", help="no progress bar")
     learn.set_defaults(run=run)
 
@@ -70,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
     with (
         storage.open_log(args.db) as log,
         Learner(
-            log, settings.build, restart=args.restart_from_scratch, reward_window=window
+            log,
+            settings.build,
+            restart=args.restart_from_scratch,
+            reward_window=window,
+            reward=args.reward,
         ) as learner,
     ):
         head = learner.head_policy()
@@ -96,7 +107,8 @@ def _learn_once(learner: Learner, quiet: bool) -> LearnReport:
 def _report(report: LearnReport, learner: Learner) -> None:
     print(
         f"joined {report.joined}, learned {report.learned}, skipped {report.skipped};"
-        f" checkpoint {report.version} at sequence {report.last_seq}",
+        f" checkpoint {report.version} at sequence {report.last_seq}"
+        + ("" if learner.reward == storage.BUILT_IN_REWARD else f", learning {learner.reward!r}"),
         flush=True,
     )
     waiting = learner.waiting()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 
 import storage
 from bandit.reward_definition import definition
@@ -55,11 +54,27 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="LOW,HIGH",
         help="the expression's range, mapped onto a reward in [0, 1] (default 0,1)",
     )
-    listing = actions.add_parser("list", help="every definition's newest version")
+    listing = actions.add_parser(
+        "list", help="every definition's newest version; * marks the one served"
+    )
+    activate = actions.add_parser(
+        "activate",
+        help="serve checkpoints learned for this definition (`learn --reward NAME`)",
+        description="Choosers (library and service workers) switch to this definition's"
+        " newest good checkpoint within their reload time (5 s by default). `activate"
+        " reward` goes back to the built-in reward.",
+    )
+    activate.add_argument("name")
+    activate.add_argument(
+        "--force",
+        action="store_true",
+        help="activate before anything is learned for it: choosers serve their starting"
+        " policy until its first checkpoint",
+    )
     show = actions.add_parser("show", help="one definition")
     show.add_argument("name")
     show.add_argument("--version", dest="version_no", type=int, help="default: the newest")
-    for parser in (define, listing, show):
+    for parser in (define, listing, show, activate):
         parser.add_argument("--db", help="the log (SQLite path or URL, PostgreSQL URL)")
         parser.add_argument("--json", action="store_true", help="JSON on stdout")
     rewards.set_defaults(run=run)
@@ -99,29 +114,39 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
             shown = [stored]
+        elif args.action == "activate":
+            shown = [log.activate_reward(args.name, force=args.force)]
+            if not args.json:
+                print(f"serving {args.name!r}: choosers switch within their reload time")
         elif args.action == "show":
             shown = [log.reward_definition(args.name, args.version_no)]
         else:
             shown = log.reward_definitions()
-            if not shown and not args.json:
-                print("no reward definitions yet: `rewards define` adds one", file=sys.stderr)
+        active = log.active_reward()
     if args.json:
-        print(json.dumps([_row(d) for d in shown]))
+        print(json.dumps([_row(d, active) for d in shown]))
     for d in [] if args.json else shown:
         combine = ", ".join(f"{k}={v}" for k, v in sorted(d.combine.items())) or "max of each"
+        window = "its decision's window" if d.version == 0 else f"window {d.window_s:g} s"
         print(
-            f"{d.name} v{d.version}\t{d.expression}\twindow {d.window_s:g} s\tdefault"
-            f" {d.default_value:g}\trange [{d.low:g}, {d.high:g}]\t{combine}"
+            f"{_mark(d, active, args.action)}{d.name} v{d.version}\t{d.expression}\t"
+            f"{window}\tdefault {d.default_value:g}\trange [{d.low:g}, {d.high:g}]\t{combine}"
         )
     return 0
 
 
-def _row(d: storage.RewardDefinition) -> dict[str, object]:
+def _mark(d: storage.RewardDefinition, active: str, action: str) -> str:
+    """``list`` marks the definition served with ``*``."""
+    return "" if action != "list" else "* " if d.name == active else "  "
+
+
+def _row(d: storage.RewardDefinition, active: str) -> dict[str, object]:
     return {
         "name": d.name,
         "version": d.version,
+        "active": d.name == active,
         "expression": d.expression,
-        "window_s": d.window_s,
+        "window_s": None if d.version == 0 else d.window_s,
         "default": d.default_value,
         "combine": dict(d.combine),
         "range": [d.low, d.high],

@@ -126,3 +126,24 @@ def test_replay_names_an_unknown_definition(tmp_path: Path) -> None:
         _clickbait_log(log, n=20)
     result = _cli("replay", "--db", db, "--target", "uniform", "--reward", "nope")
     assert result.returncode == 1 and "no reward definition 'nope'" in result.stderr
+
+
+def test_learn_and_activate_a_definition_from_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "log.sqlite")
+    with storage.open_log(db, create=True) as log:
+        _clickbait_log(log, n=40)
+    unknown = _cli("learn", "--db", db, "--reward", "quality", "--quiet")
+    assert unknown.returncode == 1 and "no reward definition 'quality'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    _cli("rewards", "define", "quality", "--expr", QUALITY, "--window", "6h", "--db", db)
+    early = _cli("rewards", "activate", "quality", "--db", db)
+    assert early.returncode == 1 and "learn --reward quality" in early.stderr.splitlines()[-1]
+    learned = _cli("learn", "--db", db, "--reward", "quality", "--quiet")
+    assert learned.returncode == 0 and "learning 'quality'" in learned.stdout
+    assert _cli("learn", "--db", db, "--quiet").returncode == 0  # the clicks, beside it
+    lineages = json.loads(_cli("checkpoints", "list", "--db", db, "--json").stdout)
+    assert [c["reward"] for c in lineages] == ["reward", "quality"]  # newest first
+    activated = _cli("rewards", "activate", "quality", "--db", db)
+    assert activated.returncode == 0 and "serving 'quality'" in activated.stdout
+    listed = _cli("rewards", "list", "--db", db).stdout.splitlines()
+    assert [line.split("\t")[0] for line in listed] == ["  reward v0", "* quality v1"]

@@ -17,7 +17,15 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from thumbnail_bandit.service import access_log, problems
 from thumbnail_bandit.service.middleware import BodyLimit, KeyFirst, RequestMetrics
-from thumbnail_bandit.service.routes import artwork, events, health, keys, rank, titles
+from thumbnail_bandit.service.routes import (
+    artwork,
+    events,
+    health,
+    keys,
+    rank,
+    rewards,
+    titles,
+)
 from thumbnail_bandit.service.runtime import ServiceState
 from thumbnail_bandit.service.settings import ServiceSettings
 
@@ -54,7 +62,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
     )
     problems.install(app, settings.retry_after_s)
-    for module in (rank, events, titles, keys, artwork, health):
+    for module in (rank, events, titles, keys, rewards, artwork, health):
         app.include_router(module.router)
     # Added last is outermost: metrics see every answer; the key is checked before the body.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

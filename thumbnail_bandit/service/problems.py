@@ -17,6 +17,7 @@ import storage
 from bandit.errors import (
     ActivationClosed,
     BanditError,
+    CheckpointNotFound,
     ConflictingRecord,
     InvalidContext,
     InvalidReward,
@@ -24,9 +25,11 @@ from bandit.errors import (
     LogUnavailable,
     NoActiveArtwork,
     NotActivated,
+    UnknownDefinition,
     UnknownEvent,
     UnknownTitle,
 )
+from bandit.reward_expression import InvalidRewardExpression
 
 MEDIA_TYPE = "application/problem+json"
 _TYPE_ROOT = "urn:thumbnail-bandit:problem:"
@@ -49,6 +52,9 @@ _BANDIT: list[tuple[type[BanditError], int, str]] = [
     (InvalidSignal, 422, "invalid-signal"),
     (UnknownEvent, 404, "unknown-event"),
     (UnknownTitle, 404, "unknown-title"),
+    (UnknownDefinition, 404, "unknown-definition"),
+    (InvalidRewardExpression, 422, "invalid-reward-definition"),
+    (CheckpointNotFound, 409, "nothing-learned"),
     (NoActiveArtwork, 409, "no-active-artwork"),
     (NotActivated, 409, "not-activated"),
     (ActivationClosed, 409, "activation-closed"),

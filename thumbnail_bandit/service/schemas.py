@@ -141,6 +141,40 @@ class ActivationResponse(BaseModel):
     duplicate: bool
 
 
+class DefinitionRequest(_Strict):
+    """A reward definition: ``1 if watch_minutes >= 5 else 0`` over the signals that came
+    within ``window_s`` of the decision."""
+
+    expression: Annotated[str, Field(min_length=1, max_length=2_000)]
+    window_s: Annotated[float, Field(gt=0, le=366 * 86400)]
+    default: float = 0.0
+    """The reward when none of the signals it reads came."""
+    combine: Annotated[dict[str, str], Field(max_length=64)] = {}
+    """Per signal: first, last, sum or max (the default) of its values."""
+    range: Annotated[list[float], Field(min_length=2, max_length=2)] = [0.0, 1.0]
+    """``[low, high]``: the expression's range, mapped onto a reward in [0, 1]."""
+
+
+class DefinitionOut(BaseModel):
+    name: str
+    version: int
+    """0 for the built-in ``reward``."""
+    expression: str
+    window_s: float | None
+    """None for the built-in ``reward``: each decision's own window."""
+    default: float
+    combine: dict[str, str]
+    range: tuple[float, float]
+    active: bool
+    """Whether choosers serve checkpoints learned for it."""
+    created_at: datetime | None
+
+
+class ActivateRequest(_Strict):
+    force: bool = False
+    """Activate before anything is learned for it (choosers serve their starting policy)."""
+
+
 class TitleOut(BaseModel):
     title_id: str
     name: str

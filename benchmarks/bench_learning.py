@@ -29,11 +29,9 @@ from collections.abc import Callable
 from multiprocessing import Pool
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
 import peers
-from report import emit
+from report import emit, mean_interval
 
 from bandit import SegmentMixPolicy, ThompsonPolicy, VWPolicy
 from bandit.simulate import SCENARIOS, Agent, PolicyAgent, ScenarioResult, run_scenario
@@ -59,16 +57,6 @@ AGENTS = {**PROJECT, **PEERS}
 def _run(job: tuple[str, str, int]) -> tuple[str, str, ScenarioResult]:  # in a worker
     scenario, agent, seed = job
     return scenario, agent, run_scenario(SCENARIOS[scenario], AGENTS[agent](), seed)
-
-
-def paired_interval(gaps: list[float], resamples: int = 10_000) -> tuple[float, float]:
-    """A 95% bootstrap interval for the mean of per-seed differences (same seeds, so paired:
-    most of the seed-to-seed spread, which both policies share, cancels)."""
-    rng = np.random.default_rng(0)
-    values = np.asarray(gaps)
-    means = values[rng.integers(len(values), size=(resamples, len(values)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
 
 
 def _spread(values: list[float]) -> str:
@@ -125,7 +113,7 @@ def main() -> None:
                 best_peer=best_peer,
             )
         per_seed = [d - p for d, p in zip(shares["default"], shares[best_peer], strict=True)]
-        low, high = paired_interval(per_seed)
+        low, high = mean_interval(per_seed)
         emit(
             f"learning.{scenario}.default_minus_best_peer",
             gap,

@@ -93,6 +93,12 @@ class MabwiserThompson:
     def __init__(self) -> None:
         self._models: dict[tuple[str, str], MAB] = {}
         self._fitted: set[tuple[str, str]] = set()
+        self._rng = np.random.default_rng(0)
+
+    def _binary(self, reward: float) -> int:
+        """Beta-Bernoulli Thompson sampling takes 0 or 1: a reward between is a coin with
+        that chance (the same mean; Agrawal and Goyal's trick), clicks stay as they are."""
+        return int(reward) if reward in (0.0, 1.0) else int(self._rng.random() < reward)
 
     def _model(self, title: str, segment: str, arms: Sequence[Arm]) -> MAB:
         model = self._models.get((title, segment))
@@ -117,7 +123,9 @@ class MabwiserThompson:
             groups.setdefault((_title_of(ex.arms), ex.context.segment), []).append(ex)
         for (title, segment), batch in groups.items():
             model = self._model(title, segment, batch[-1].arms)
-            model.partial_fit([ex.arms[ex.chosen].id for ex in batch], [ex.reward for ex in batch])
+            model.partial_fit(
+                [ex.arms[ex.chosen].id for ex in batch], [self._binary(ex.reward) for ex in batch]
+            )
             self._fitted.add((title, segment))
 
 

@@ -5,7 +5,10 @@
 2. serve simulated users through ``ArtworkChooser.choose``, send their clicks as rewards, and
    let the learner update the policy every ``--learn-every`` impressions;
 3. replay-evaluate the learned policy, uniform and per-segment Thompson sampling on the log;
-4. write ``demo-output/report.html`` and print a summary.
+4. quality plays, not clicks: the clickbait audience learned once for clicks and once for
+   plays of 15 minutes or more, and replay of both definitions from one log
+   (``examples/demo_quality.py``);
+5. write ``demo-output/report.html`` and print a summary.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from bandit import Arm, ArtworkChooser, Context, Learner, VWPolicy  # noqa: E402
 from bandit.replay import load_sql_log, parse_target, run_replay  # noqa: E402
 from bandit.simulate import DEFAULT_TASTES, Audience  # noqa: E402
 from examples.demo_media import TITLES, write_title  # noqa: E402
+from examples.demo_quality import quality_plays  # noqa: E402
 from examples.demo_report import Shown, write_report  # noqa: E402
 from examples.demo_truth import CHECKED, holdout_checkpoint, true_value, verdict  # noqa: E402
 from thumbnail_bandit.cli.extract import thumbnails_main  # noqa: E402
@@ -63,6 +67,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--impressions", type=int, default=20_000)
     parser.add_argument("--learn-every", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--quality-impressions",
+        type=int,
+        default=6_000,
+        help="impressions of each quality-plays run (0: skip that part)",
+    )
     parser.add_argument("--quiet", action="store_true")
     return parser.parse_args(argv)
 
@@ -109,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         if not args.quiet:
             print(*text, file=sys.stderr)
 
-    say("1/4 extracting candidate artwork ...")
+    say("1/5 extracting candidate artwork ...")
     extract(out, db, args.titles, args.quiet)
     log = storage.open_log(db)
     catalog = {t: log.artworks(t) for t in log.titles()}
@@ -117,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     titles = sorted(catalog)
     say(f"    {sum(map(len, catalog.values()))} artworks for {len(titles)} titles")
 
-    say("2/4 serving a simulated audience ...")
+    say("2/5 serving a simulated audience ...")
     audience, rng, clock = Audience(seed=args.seed), np.random.default_rng(args.seed), SimClock()
     run = _next_run(log, args.seed)
     if run:
@@ -150,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     clock.now += timedelta(hours=1)
     learner.run_once()
 
-    say("3/4 replay evaluation ...")
+    say("3/5 replay evaluation ...")
     logged = load_sql_log(log)  # this run's decisions only, when the log holds earlier runs
     data = logged.subset(np.array([e in users for e in logged.event_id]))
     holdout = holdout_checkpoint(log, data)
@@ -169,7 +179,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     truths = {t.name: true_value(data, t, users, audience, features) for t in fixed}
     check, passed = verdict(estimates, truths)
 
-    say("4/4 writing the report ...")
+    quality_rows: list[tuple[str, str]] = []
+    quality: dict[str, float] = {}
+    if args.quality_impressions:
+        say("4/5 quality plays, not clicks: the clickbait audience, learned twice ...")
+        quality_rows, quality = quality_plays(
+            out,
+            seed=args.seed,
+            impressions=args.quality_impressions,
+            learn_every=max(1, args.quality_impressions // 6),
+        )
+    say("5/5 writing the report ...")
     chooser = ArtworkChooser(log, reload_every_s=0, clock=clock)  # serves the newest checkpoint
     preferences: dict[str, dict[str, list[Shown]]] = {}
     for taste in DEFAULT_TASTES:
@@ -223,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         *[(f"oracle on {name}'s events", f"{truth.oracle:.2%}") for name, truth in truths.items()],
         ("replay check", check),
         *support,
+        *quality_rows,
         ("log", storage.redact(db)),
     ]
     window = max(1, min(1_000, args.impressions // 10))
@@ -247,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         result
         | {f"replay {k}": e.estimate for k, e in snips.items()}
         | {"replay check passed": float(passed)}
+        | {f"quality plays: {k}": v for k, v in quality.items()}
     )
 
 

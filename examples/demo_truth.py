@@ -3,7 +3,7 @@ probability, so the true value of any fixed policy on the logged users is comput
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,8 +45,10 @@ def true_value(
     features: Mapping[int, Mapping[str, float]],
     *,
     in_sample: bool = False,
+    values: Callable[[Context, int], float] | None = None,
 ) -> Truth:
-    """The target's true click rate on exactly the events replay scores it on."""
+    """The target's true click rate on exactly the events replay scores it on (or its true
+    mean of ``values(user, artwork_id)``, another definition's expected reward)."""
     scored = scored_events(data, target, in_sample)
     pi = target.pmf(scored)
     rows, actions = scored.candidates.row_actions()
@@ -54,6 +56,8 @@ def true_value(
     clicks = np.array(
         [
             audience.click_probability(users[scored.event_id[r]], features[int(scored.actions[a])])
+            if values is None
+            else values(users[scored.event_id[r]], int(scored.actions[a]))
             for r, a in zip(rows, actions, strict=True)
         ]
     )

@@ -64,10 +64,18 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
             "1000",
             "--titles",
             "2",
+            "--quality-impressions",
+            "3000",
             "--quiet",
         ]
     )
     assert result["learning policy"] > result["uniform"] * 1.1  # last 10%, expected click rates
+    # The same members, learned for quality plays, watch more than when learned for clicks.
+    assert result["quality plays: quality minutes"] > 2 * result["quality plays: clicks minutes"]
+    assert result["quality plays: clicks clicks"] > result["quality plays: quality clicks"]
+    assert (
+        result["quality plays: replay story quality"] > result["quality plays: replay bait quality"]
+    )
     report = out / "report.html"
     html = report.read_text()
     images = re.findall(r'src="([^"]+)"', html)
@@ -75,9 +83,11 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
     for image in images:
         assert (out / image).is_file(), image
     assert "Segment: faces" in html and "Replay evaluation" in html
+    assert "learning quality: per 1,000 impressions" in html
     # Run again into the same folder: the log (and anything beside it) is continued, not wiped.
     (out / "tv-app.key").write_text("tbk_kept")
-    demo.main(["--out", str(out), "--impressions", "300", "--learn-every", "300", "--quiet"])
+    again = ["--out", str(out), "--impressions", "300", "--learn-every", "300", "--quiet"]
+    demo.main([*again, "--quality-impressions", "0"])
     assert (out / "tv-app.key").read_text() == "tbk_kept"
     from storage import open_log
 
@@ -90,6 +100,7 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
 def test_the_demo_runs_again_on_the_same_log(log_url: str, tmp_path: Path) -> None:
     """Once, a second run on the same PostgreSQL log ended in ConflictingRecord."""
     args = ["--db", log_url, "--titles", "0", "--impressions", "400", "--learn-every", "200"]
+    args += ["--quality-impressions", "0"]
     from storage import open_log
 
     first = demo.main([*args, "--out", str(tmp_path / "first"), "--quiet"])

@@ -3,7 +3,9 @@ in-process ``ArtworkChooser.choose()`` on the same log in the same run.
 
 - one worker on SQLite, and two workers on PostgreSQL (when THUMBNAIL_BANDIT_PG_URL is set);
 - peak: wrk with enough connections to saturate the service;
-- p50/p99 at half of that peak: wrk paced per connection (its Lua ``delay()``).
+- p50/p99 at half of that peak: wrk paced per connection (its Lua ``delay()``);
+- the same p99 while a second wrk posts signals (``watch_minutes``) at the same pace, as
+  players report progress beside the ranks: the cost of signals to ranking (issue 28).
 
 Targets (2 cores): HTTP throughput >= 50% of in-process choose(); p99 <= 10 ms at half peak.
 wrk comes from the system's packages (``apt-get install wrk``). It shares the 2 cores with
@@ -75,6 +77,49 @@ def in_process(url: str) -> tuple[float, float, float]:
         elapsed = time.perf_counter() - start
     times.sort()
     return IN_PROCESS / elapsed, times[len(times) // 2] * 1e3, times[int(len(times) * 0.99)] * 1e3
+
+
+SIGNAL_EVENTS = 4_000
+
+_SIGNAL_LUA = """
+local n = 0
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+request = function()
+  n = n + 1
+  local body = string.format('{"name":"watch_minutes","value":%%d}', n %% 90)
+  return wrk.format("POST", string.format("/v1/events/sig-%%d/signals", n %% %(events)d),
+                    headers, body)
+end
+%(delay)s
+"""
+
+
+def decisions_for_signals(url: str) -> None:
+    """Decisions ``sig-0`` ... for the signal traffic to report on (each takes at most
+    `storage.MAX_SIGNALS_PER_EVENT` signals; these leave room for any run's)."""
+    with ArtworkChooser(url) as chooser:
+        for i in range(SIGNAL_EVENTS):
+            chooser.choose("t", Context.from_mapping(_context(i)), event_id=f"sig-{i}")
+
+
+def signal_traffic(
+    base_url: str, token: str, connections: int, delay_ms: int, folder: Path
+) -> subprocess.Popen[str]:
+    script = folder / "signals.lua"
+    script.write_text(
+        _SIGNAL_LUA
+        % {
+            "token": token,
+            "events": SIGNAL_EVENTS,
+            "delay": f"delay = function() return {delay_ms} end",
+        }
+    )
+    return subprocess.Popen(
+        ["wrk", "-t1", f"-c{connections}", f"-d{SECONDS}s", "-s", str(script), base_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 _LUA = """
@@ -189,6 +234,7 @@ def server_side_ms(base: str) -> float:
 def bench(backend: str, url: str, workers: int) -> None:
     token = _seed(url)
     base_rate, base_p50, base_p99 = in_process(url)
+    decisions_for_signals(url)
     with tempfile.TemporaryDirectory() as folder:
         process, base = serve(url, workers, Path(folder) / "serve.log")
         try:
@@ -202,6 +248,9 @@ def bench(backend: str, url: str, workers: int) -> None:
             delay_ms = max(1, round(1000 * paced_connections / half))
             paced = wrk(base, token, paced_connections, delay_ms, Path(folder))
             inside = server_side_ms(base)
+            signals = signal_traffic(base, token, paced_connections, delay_ms, Path(folder))
+            with_signals = wrk(base, token, paced_connections, delay_ms, Path(folder))
+            signals.wait(timeout=SECONDS + 60)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -233,6 +282,16 @@ def bench(backend: str, url: str, workers: int) -> None:
         offered_rate=round(paced["rate"], 1),
         p50_ms=round(paced["p50_ms"], 3),
         non_2xx=paced["non_2xx"],
+    )
+    emit(
+        f"HTTP rank p99 at half peak, with signals ({tag})",
+        with_signals["p99_ms"],
+        "ms",
+        baseline=paced["p99_ms"],
+        baseline_name="the same without signals",
+        offered_rate=round(with_signals["rate"], 1),
+        signals_offered_per_s=round(with_signals["rate"], 1),
+        non_2xx=with_signals["non_2xx"],
     )
     emit(
         f"time inside the service per rank ({tag})",

@@ -18,6 +18,7 @@ from typing import Any
 
 import storage
 from bandit.context import Context
+from bandit.decide import Request, decide
 from bandit.errors import (
     BanditError,
     ConflictingRecord,
@@ -27,12 +28,12 @@ from bandit.errors import (
     NoActiveArtwork,
     UnknownTitle,
 )
+from bandit.experiments.routing import Route, Router
 from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
 from bandit.records import Arm, ArtworkExplanation, Decision
-from bandit.sampling import sample_index
-from storage import EVENT_ID, TITLE_ID, same_json
+from storage import EVENT_ID, TITLE_ID, UNIT_ID, same_json
 
 #: What reward() and activate() return, re-exported so callers need not import storage.
 RewardReceipt = storage.RewardReceipt
@@ -95,6 +96,7 @@ class ArtworkChooser:
         self.reward_ = storage.BUILT_IN_REWARD
         """The reward definition whose checkpoints are served."""
         self._refused: set[int] = set()
+        self._router = Router(self._log)
         self._checked_at = float("-inf")
         self._reload(force=True)
 
@@ -111,6 +113,7 @@ class ArtworkChooser:
         self._checked_at = now
         with log_errors():
             self._salt = self._log.sampling_salt()  # a rotation takes effect here too
+            self._router.refresh()
             head = self._log.serving_head()
             if head == self._seen_head:
                 return
@@ -151,6 +154,7 @@ class ArtworkChooser:
         event_id: str | None = None,
         excluded: Iterable[int] = (),
         defer_activation: bool = False,
+        unit_id: str | None = None,
     ) -> Decision:
         """Choose one of the title's active artworks for this user. The decision, with its
         full pmf, is logged (one durable commit) before this returns.
@@ -161,6 +165,10 @@ class ArtworkChooser:
             excluded: artwork ids not to offer this time (already on screen, say).
             defer_activation: the artwork may not be shown (a row below the fold): the
                 decision is logged but not learned from until `activate` is called.
+            unit_id: the member or device, for online experiments: a title in a running
+                experiment serves the unit's arm, the same arm every time (the id is hashed
+                with the log's secret; only the hash is logged). Without it, each decision
+                is assigned on its own.
 
         Raises:
             InvalidContext: a malformed context, title id, event id or excluded id.
@@ -174,6 +182,7 @@ class ArtworkChooser:
             event_id=event_id,
             excluded=excluded,
             defer_activation=defer_activation,
+            unit_id=unit_id,
         )[0]
 
     def choose_many(
@@ -184,6 +193,7 @@ class ArtworkChooser:
         event_id: str | None = None,
         excluded: Iterable[int] = (),
         defer_activation: bool = False,
+        unit_id: str | None = None,
     ) -> list[Decision]:
         """`choose` for several titles at once (a row of a home page), logged in one commit:
         every decision or none. With several titles, title ``i``'s event id is
@@ -196,6 +206,8 @@ class ArtworkChooser:
         if len(set(title_ids)) != len(title_ids):
             raise InvalidContext(f"a title is named twice: {list(title_ids)}")
         skip = _excluded_ids(excluded)
+        if unit_id is not None:
+            UNIT_ID.check(unit_id, InvalidContext)
         given = event_id is not None
         if event_id is None:
             event_id = uuid.uuid4().hex
@@ -207,53 +219,33 @@ class ArtworkChooser:
         for eid in event_ids:
             EVENT_ID.check(eid, InvalidContext)
         self._reload()
-        policy, version, salt = self.policy_, self.policy_version, self._salt
-        request_record: dict[str, Any] = {}
+        head = Route(self.policy_, self.policy_version)
+        record: dict[str, Any] = {}
         if skip:
-            request_record["excluded"] = sorted(skip)
+            record["excluded"] = sorted(skip)
         if defer_activation:
-            request_record["deferred"] = True
-        logged_context = ctx.as_json()
+            record["deferred"] = True
+        request = Request(
+            ctx,
+            ctx.as_json(),
+            skip,
+            record,
+            defer_activation,
+            self._salt,
+            self.clock,
+            self.reward_window,
+        )
         images: dict[int, storage.Artwork] = {}
+        unservable: list[Route] = []
 
         def decider(title_id: str, eid: str) -> storage.Decide:
-            def decide(title: storage.ServedTitle) -> storage.NewDecision:
-                artworks = [a for a in title.artworks if a.id not in skip]
-                if not artworks:
-                    raise NoActiveArtwork(title_id)  # which error exactly is found after rollback
-                images.update((a.id, a) for a in artworks)
-                arms = [Arm(a.id, a.features) for a in artworks]
-                pmf = [1.0] if len(arms) == 1 else policy.probabilities(ctx, arms).tolist()
-                exploration = {**policy.exploration, "salt": salt.id}
-                # The request, so that a retry can be told from another request (409).
-                exploration.update(request_record)
-                baseline = title.mode.baseline_artwork_id
-                ids = [a.id for a in arms]
-                policy_pmf: tuple[float, ...] | None = None
-                if title.mode.mode == "apprentice" and baseline in ids:
-                    # Serve the editorial default; keep what the policy would have done.
-                    policy_pmf = tuple(pmf)
-                    pmf = [1.0 if i == baseline else 0.0 for i in ids]
-                    exploration = {**exploration, "mode": "apprentice"}
-                index = sample_index(pmf, eid, salt.secret)
-                now = self.clock()
-                return storage.NewDecision(
-                    event_id=eid,
-                    title_id=title_id,
-                    context=logged_context,
-                    candidate_ids=tuple(ids),
-                    pmf=tuple(pmf),
-                    artwork_id=ids[index],
-                    probability=pmf[index],
-                    policy_version=version,
-                    exploration=exploration,
-                    created_at=now,
-                    reward_deadline=now + self.reward_window,
-                    activated=not defer_activation,
-                    policy_pmf=policy_pmf,
-                )
+            route = self._router.route(title_id, head, unit_id, eid)
 
-            return decide
+            def decide_title(title: storage.ServedTitle) -> storage.NewDecision:
+                images.update((a.id, a) for a in title.artworks)
+                return decide(request, route, title_id, eid, title, unservable.append)
+
+            return decide_title
 
         requests = [(t, decider(t, e)) for t, e in zip(title_ids, event_ids, strict=True)]
         try:
@@ -265,7 +257,13 @@ class ArtworkChooser:
             if not given:
                 raise
             # A retry after the policy moved on: answer what was logged the first time.
-            return self._logged_answers(title_ids, event_ids, logged_context, request_record)
+            return self._logged_answers(title_ids, event_ids, request.logged_context, record)
+        finally:
+            for route in unservable:
+                assert route.assignment is not None and route.experiment is not None
+                self._router.fail(
+                    route.experiment, route.assignment.arm, "its baseline artwork is not active"
+                )
         return [_decision(d, images.get(d.artwork_id)) for d in logged]
 
     def _logged_answers(
@@ -397,4 +395,6 @@ def _decision(
         image_sha256=None if image is None else image.content_sha256,
         activated=d.activated,
         policy_pmf=d.policy_pmf,
+        experiment=None if d.assignment is None else d.exploration.get("experiment"),
+        arm=None if d.assignment is None else d.assignment.arm,
     )

@@ -24,6 +24,10 @@ CheckpointNotFound     no checkpoint with that version
 InvalidLogUrl          a log URL that is malformed or of an unsupported database
 LogNotFound            no log at that URL (and nothing asked to create one)
 LogUnavailable         the log cannot be reached, went away, is full, deleted or damaged
+InvalidExperiment      an experiment's arms, shares, titles or unit id that cannot be, or a change
+                       its state does not allow (stop control, promote a stopped arm)
+UnknownExperiment      no experiment has that name
+ScreenRefused          a challenger whose replay interval lies wholly below control's
 =====================  ==========================================================================
 """
 
@@ -100,3 +104,16 @@ class LogNotFound(BanditError, storage.LogNotFound):
 
 class LogUnavailable(BanditError, storage.DatabaseUnavailable):
     """The decision log cannot be reached; nothing was served or logged."""
+
+
+class InvalidExperiment(BanditError, storage.InvalidExperiment):
+    """An experiment that cannot be, or a change its state does not allow."""
+
+
+class UnknownExperiment(BanditError, storage.UnknownExperiment):
+    """No experiment with that name."""
+
+
+class ScreenRefused(BanditError):
+    """Replayed on the log, a challenger did worse than control with confidence: not
+    exposed to members (``--force`` starts it anyway)."""

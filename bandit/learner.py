@@ -82,6 +82,9 @@ class Learner:
             their own window is longer (later rewards are kept, flagged late, not learned).
         reward: the reward definition to learn (`thumbnail-bandit rewards define`); its newest
             version when each round starts. Default: the built-in ``reward``.
+        lineage: the checkpoint lineage to learn into; default the definition's own. An
+            experiment's ``policy:`` arm learns into one of its own
+            (`bandit.experiments.arms.lineage`).
         clock: time source for joining (tests inject one).
         after_learn: test hook, called after learning and before checkpointing.
     """
@@ -96,6 +99,7 @@ class Learner:
         restart: bool = False,
         reward_window: timedelta | None = None,
         reward: str = storage.BUILT_IN_REWARD,
+        lineage: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         after_learn: Callable[[], None] | None = None,
     ) -> None:
@@ -105,6 +109,7 @@ class Learner:
         self.restart = restart
         self.reward_window = reward_window
         self.reward = reward
+        self.lineage = lineage or reward
         self.clock = clock
         self.after_learn = after_learn
         self._resources = ExitStack()  # closes the log only if it opened it
@@ -126,7 +131,7 @@ class Learner:
     def head_policy(self) -> tuple[str, str] | None:
         """The (name, arguments) of the policy the head checkpoint holds; None if none."""
         with log_errors():
-            head = self._log.head_checkpoint(self.reward)
+            head = self._log.head_checkpoint(self.lineage)
         return None if head is None else (head.policy, head.args)
 
     def _load(self, version: int) -> tuple[Policy, int]:
@@ -143,7 +148,7 @@ class Learner:
             raise CorruptModel(f"will not build on checkpoint {version}: {exc}; {hint}") from exc
 
     def _start(self) -> _Start:
-        infos = self._log.checkpoints(reward=self.reward)
+        infos = self._log.checkpoints(reward=self.lineage)
         if not infos:
             return _Start(self.policy_factory(), 0, 0)
         head = infos[0].version
@@ -204,7 +209,7 @@ class Learner:
                     args=start.policy.describe_args(),
                     model=start.policy.save(),
                     last_seq=last,
-                    reward=self.reward,
+                    reward=self.lineage,
                     reward_version=self._definition.version or None,
                 )
             except storage.CheckpointConflict:

@@ -14,6 +14,7 @@ from bandit.errors import (
     ConflictingRecord,
     CorruptModel,
     InvalidContext,
+    InvalidExperiment,
     InvalidLogUrl,
     InvalidReward,
     InvalidSignal,
@@ -22,6 +23,7 @@ from bandit.errors import (
     NotActivated,
     UnknownDefinition,
     UnknownEvent,
+    UnknownExperiment,
     UnknownTitle,
 )
 
@@ -39,6 +41,8 @@ _SAME_MEANING: dict[type[storage.StorageError], type[BanditError]] = {
     storage.LogNotFound: LogNotFound,
     storage.NotActivated: NotActivated,
     storage.ActivationClosed: ActivationClosed,
+    storage.InvalidExperiment: InvalidExperiment,
+    storage.UnknownExperiment: UnknownExperiment,
 }
 
 

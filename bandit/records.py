@@ -42,6 +42,10 @@ class Decision:
     policy_pmf: tuple[float, ...] | None = None
     """Apprentice mode: the title's baseline was served (``pmf`` is 1 on it) and this is
     the policy's own pmf, logged beside it. None when the policy chose."""
+    experiment: str | None = None
+    """The online experiment this decision took part in (None: none)."""
+    arm: str | None = None
+    """Its arm in that experiment: which policy served it."""
 
     @property
     def apprentice(self) -> bool:

@@ -17,6 +17,7 @@ from storage.errors import (
     DatabaseUnavailable,
     InvalidApiKey,
     InvalidDecision,
+    InvalidExperiment,
     InvalidLogUrl,
     InvalidReward,
     InvalidSignal,
@@ -27,9 +28,21 @@ from storage.errors import (
     StorageError,
     UnknownDefinition,
     UnknownEvent,
+    UnknownExperiment,
     UnknownTitle,
 )
-from storage.ids import EVENT_ID, KEY_NAME, SIGNAL_ID, SIGNAL_NAME, TITLE_ID, IdRule
+from storage.experiments import Experiment, ExperimentArm, ExperimentChange, Served
+from storage.ids import (
+    ARM_NAME,
+    EVENT_ID,
+    EXPERIMENT_NAME,
+    KEY_NAME,
+    SIGNAL_ID,
+    SIGNAL_NAME,
+    TITLE_ID,
+    UNIT_ID,
+    IdRule,
+)
 from storage.log import CheckpointInfo, Log
 from storage.opening import open_log, using_log
 from storage.queries import JoinedFilter
@@ -38,6 +51,7 @@ from storage.records import (
     ApiKey,
     ApprenticeSummary,
     Artwork,
+    Assignment,
     Checkpoint,
     JoinedExample,
     LoggedDecision,
@@ -56,19 +70,23 @@ from storage.signals import MAX_SIGNALS_PER_EVENT, Signal, SignalReceipt
 from storage.writer import Decide, DecisionWriter, ServedTitle
 
 __all__ = [
+    "ARM_NAME",
     "BUILT_IN_REWARD",
     "COMBINERS",
     "EVENT_ID",
+    "EXPERIMENT_NAME",
     "KEY_NAME",
     "MAX_SIGNALS_PER_EVENT",
     "SIGNAL_ID",
     "SIGNAL_NAME",
     "TITLE_ID",
+    "UNIT_ID",
     "ActivationClosed",
     "ActivationReceipt",
     "ApiKey",
     "ApprenticeSummary",
     "Artwork",
+    "Assignment",
     "Checkpoint",
     "CheckpointConflict",
     "CheckpointInfo",
@@ -78,9 +96,13 @@ __all__ = [
     "DatabaseUnavailable",
     "Decide",
     "DecisionWriter",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentChange",
     "IdRule",
     "InvalidApiKey",
     "InvalidDecision",
+    "InvalidExperiment",
     "InvalidLogUrl",
     "InvalidReward",
     "InvalidSignal",
@@ -98,6 +120,7 @@ __all__ = [
     "RewardReceipt",
     "SamplingSalt",
     "SchemaVersionError",
+    "Served",
     "ServedTitle",
     "Signal",
     "SignalReceipt",
@@ -106,6 +129,7 @@ __all__ = [
     "TitleSummary",
     "UnknownDefinition",
     "UnknownEvent",
+    "UnknownExperiment",
     "UnknownTitle",
     "Waiting",
     "open_log",

@@ -109,3 +109,12 @@ class CheckpointNotFound(StorageError, LookupError):
 
 class CorruptCheckpoint(StorageError):
     """A checkpoint whose model bytes, digest or signature do not verify."""
+
+
+class InvalidExperiment(StorageError, ValueError):
+    """An experiment's name, arms, shares or titles that cannot be, or a change its state
+    does not allow (stopping control, promoting a stopped arm, ending it twice)."""
+
+
+class UnknownExperiment(StorageError, LookupError):
+    """No experiment has the requested name."""

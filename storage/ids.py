@@ -82,3 +82,18 @@ expressions, so it is an identifier."""
 
 SIGNAL_ID = IdRule("signal id", 64, r"[A-Za-z0-9._:-]+", allowed="letters, digits and . _ : -")
 """The caller's id for one signal, so that a retry is recorded once."""
+
+EXPERIMENT_NAME = IdRule(
+    "experiment name",
+    24,
+    r"[a-z][a-z0-9_-]*",
+    allowed="lower-case letters, digits, _ and - (starting with a letter)",
+)
+"""An online experiment's name."""
+
+ARM_NAME = IdRule("arm name", 16, r"[a-z][a-z0-9_]*", allowed="lower-case letters, digits and _")
+"""An experiment arm's name (``control``, ``challenger``)."""
+
+UNIT_ID = IdRule("unit id", 128)
+"""The member or device an experiment assigns, as the client knows it; only its keyed hash
+is stored."""

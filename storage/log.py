@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import activation, apprentice, catalog, checkpoints, join, keys, log_settings, salts
+from storage.experiment_log import ExperimentMethods
 from storage.feedback_log import ACTIVE_REWARD, FeedbackMethods
 from storage.queries import (
     JoinedFilter,
@@ -56,7 +57,7 @@ class CheckpointInfo:
     """The reward definition its lineage optimises."""
 
 
-class Log(FeedbackMethods):
+class Log(FeedbackMethods, ExperimentMethods):
     """An open decision log. Made by `open_log`; close it (or use ``with``) when done.
 
     >>> import tempfile, pathlib

@@ -104,6 +104,14 @@ class DecisionRow(Base):
     policy_pmf: Mapped[list[Any] | None]
     """Apprentice mode: the policy's own pmf over ``candidate_ids``, beside the baseline that
     was served (whose pmf entry is 1)."""
+    experiment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The online experiment this decision took part in (None: none)."""
+    arm: Mapped[str | None] = mapped_column(String(32))
+    """Its arm in that experiment."""
+    arm_probability: Mapped[float | None] = mapped_column(Double)
+    """The chance the assignment gave that arm (its share, or more once an arm stopped)."""
+    unit: Mapped[str | None] = mapped_column(String(32))
+    """The unit (member or device) assigned, as a keyed hash of the id the client sent."""
 
 
 class RewardRow(Base):
@@ -243,3 +251,59 @@ class RewardDefinitionRow(Base):
     high: Mapped[float] = mapped_column(Double)
     """The expression's range, mapped onto [0, 1]."""
     created_at: Mapped[datetime]
+
+
+class ExperimentRow(Base):
+    """An online experiment: arms with traffic shares over some titles, judged by a reward
+    definition. Its arms' states change (stopped); everything else is set at its start."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    titles: Mapped[list[Any]]
+    arms: Mapped[list[Any]]
+    """``[{"name", "spec", "share", "stopped"}]``, control first."""
+    reward: Mapped[str] = mapped_column(String(64))
+    salt_id: Mapped[int] = mapped_column(Integer)
+    """The sampling salt that keys the unit hash for the experiment's whole life (a rotation
+    later does not move units between arms)."""
+    status: Mapped[str] = mapped_column(String(16))
+    """``running``, ``stopped`` or ``promoted``."""
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ExperimentTitleRow(Base):
+    """The titles of running experiments: the primary key keeps one experiment per title."""
+
+    __tablename__ = "experiment_titles"
+
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"))
+
+
+class ExperimentChangeRow(Base):
+    """Append-only: what happened to an experiment (start, forced start, arm stopped,
+    stopped, promoted), when, and the evidence."""
+
+    __tablename__ = "experiment_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(ForeignKey("experiments.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    arm: Mapped[str | None] = mapped_column(String(32))
+    evidence: Mapped[dict[str, Any]]
+
+
+class TitlePolicyRow(Base):
+    """What serves a title after an experiment promoted an arm other than the head."""
+
+    __tablename__ = "title_policies"
+
+    title_id: Mapped[str] = mapped_column(ForeignKey("titles.id"), primary_key=True)
+    spec: Mapped[str] = mapped_column(String(200))
+    """What serves the title: ``checkpoint:N``, ``baseline``, or ``POLICY_SPEC|LINEAGE``."""
+    experiment_id: Mapped[int | None] = mapped_column(ForeignKey("experiments.id"))
+    set_at: Mapped[datetime]

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.errors import UnknownEvent
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
-from storage.records import JoinedExample, LoggedDecision, ReplaySums, RewardReceipt
+from storage.records import Assignment, JoinedExample, LoggedDecision, ReplaySums, RewardReceipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,8 @@ class JoinedFilter:
     until: datetime | None = None
     """Decisions made before this instant."""
     policy_version: str | None = None
+    experiment_id: int | None = None
+    """Decisions of this online experiment."""
 
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
@@ -43,6 +45,8 @@ def _filtered(query: _Query, where: JoinedFilter | None) -> _Query:
         query = query.where(d.created_at < where.until)
     if where.policy_version is not None:
         query = query.where(d.policy_version == where.policy_version)
+    if where.experiment_id is not None:
+        query = query.where(d.experiment_id == where.experiment_id)
     return query
 
 
@@ -115,6 +119,9 @@ def decision_for_event(session: Session, event_id: str) -> LoggedDecision:
         activated=row.activated,
         policy_pmf=None if row.policy_pmf is None else tuple(row.policy_pmf),
         exploration=dict(row.exploration or {}),
+        assignment=None
+        if row.experiment_id is None or row.arm is None or row.arm_probability is None
+        else Assignment(row.experiment_id, row.arm, row.arm_probability, row.unit),
     )
 
 

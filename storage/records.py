@@ -106,6 +106,23 @@ class Artwork:
 
 
 @dataclass(frozen=True, slots=True)
+class Assignment:
+    """Where an online experiment sent a decision."""
+
+    experiment_id: int
+    arm: str
+    probability: float
+    """The chance the assignment gave this arm, in (0, 1]."""
+    unit: str | None = None
+    """The keyed hash of the unit id the client sent (None: assigned per decision)."""
+
+    def __post_init__(self) -> None:
+        check_text("arm", self.arm, 32)
+        if not 0.0 < self.probability <= 1.0:
+            raise InvalidDecision(f"arm probability must be in (0, 1], got {self.probability}")
+
+
+@dataclass(frozen=True, slots=True)
 class NewDecision:
     """One served decision, exactly as the policy made it. Validated so the log stays evaluable."""
 
@@ -134,6 +151,8 @@ class NewDecision:
     policy_pmf: tuple[float, ...] | None = None
     """Apprentice mode: the policy's own pmf over ``candidate_ids``; shape (n_candidates,).
     ``pmf`` is then the baseline's (1 on the artwork served)."""
+    assignment: Assignment | None = None
+    """The experiment arm that served it, if any."""
     context_json: str = field(init=False, repr=False, compare=False)
     """``context`` serialised once, when validated, and written as is."""
     exploration_json: str = field(init=False, repr=False, compare=False)
@@ -263,6 +282,8 @@ class LoggedDecision:
     """Apprentice mode: what the policy itself would have chosen with."""
     exploration: Mapping[str, Any] = field(default_factory=dict)
     """The exploration settings logged with it; ``salt`` names the sampling salt's id."""
+    assignment: Assignment | None = None
+    """The experiment arm that served it, if any."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from storage import driver_errors
 from storage.engine import check_same_file, sqlite_path
 from storage.errors import ConflictingRecord, DatabaseUnavailable, StorageError
 from storage.models import ArtworkRow, Base, DecisionRow, TitleRow
-from storage.records import Artwork, NewDecision, TitleMode, same_decision
+from storage.records import Artwork, Assignment, NewDecision, TitleMode, same_decision
 
 _DECISIONS = Base.metadata.tables["decisions"]
 
@@ -122,6 +122,7 @@ class DecisionWriter:
             "policy_pmf": None
             if d.policy_pmf is None
             else f"[{','.join(map(repr, map(float, d.policy_pmf)))}]",
+            **_assignment_columns(d.assignment),
         }
 
     # --- transactions -------------------------------------------------------------------
@@ -292,6 +293,17 @@ def _matches(row: Sequence[Any], d: NewDecision) -> bool:
     if isinstance(candidate_ids, str):  # SQLite hands back JSON text
         candidate_ids, pmf, context = map(json.loads, (candidate_ids, pmf, context))
     return same_decision(d, title_id, artwork_id, candidate_ids, pmf, policy_version, context)
+
+
+def _assignment_columns(a: Assignment | None) -> dict[str, Any]:
+    if a is None:
+        return {"experiment_id": None, "arm": None, "arm_probability": None, "unit": None}
+    return {
+        "experiment_id": a.experiment_id,
+        "arm": a.arm,
+        "arm_probability": a.probability,
+        "unit": a.unit,
+    }
 
 
 def _naive_utc(value: datetime) -> datetime:

@@ -165,13 +165,13 @@ def test_a_baseline_arm_whose_artwork_is_retired_stops_as_failing(log: storage.L
     # Every decision was served: by control, then (the experiment over) as if none ran.
     assert arms == {"control", None}
     experiment = log.experiment("retire")
-    assert experiment.arm("editorial").stopped is not None
-    assert experiment.arm("editorial").stopped["reason"] == "failing"
+    stopped = experiment.arm("editorial").stopped
+    assert stopped is not None and stopped["reason"] == "failing"
     assert experiment.status == "stopped"  # no arm left beside control
 
 
 def test_bad_experiments_are_refused(log: storage.Log) -> None:
-    clock, ids = _setup(log)
+    clock, _ = _setup(log)
     add_title(log, "u", 2)  # no baseline
     with pytest.raises(InvalidExperiment, match="sum to 100"):
         start_experiment(log, "x", ["t"], ["a=head:50", "b=baseline:40"])
@@ -196,9 +196,11 @@ def test_bad_experiments_are_refused(log: storage.Log) -> None:
         start_experiment(log, "second", ["t", "u"], ["a=head:50", "b=policy:uniform:50"])
     with pytest.raises(ConflictingRecord, match="exists"):
         start_experiment(log, "first", ["u"], ["a=head:50", "b=policy:uniform:50"])
-    with ArtworkChooser(log, UniformPolicy(), clock=clock) as chooser:
-        with pytest.raises(InvalidContext, match="unit id"):
-            chooser.choose("t", {"segment": "s"}, unit_id="x" * 129)
+    with (
+        ArtworkChooser(log, UniformPolicy(), clock=clock) as chooser,
+        pytest.raises(InvalidContext, match="unit id"),
+    ):
+        chooser.choose("t", {"segment": "s"}, unit_id="x" * 129)
     with pytest.raises(storage.InvalidExperiment, match="control arm"):
         log.stop_experiment_arm("first", "a", "why", {})
     stop_experiment(log, "first")

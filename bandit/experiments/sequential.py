@@ -19,8 +19,8 @@ every decision without inflating the chance of a false verdict; the price is an 
 
 The guarantee is asymptotic (a central limit argument), so a verdict waits for
 `MIN_DECISIONS` decisions and `MIN_REWARDED` expected rewards per side;
-`benchmarks/bench_experiments.py` measures what that leaves (A/A runs: the share that ever declares a difference) beside a
-t-test read as often.
+`benchmarks/bench_experiments.py` measures what that leaves (A/A runs: the share that ever
+declares a difference) beside a t-test read as often.
 """
 
 from __future__ import annotations

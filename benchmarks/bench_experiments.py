@@ -96,7 +96,8 @@ def _welch_declares(
     (m1, v1, c1), (m0, v0, c0) = out
     se = np.sqrt(v1 + v0)
     z = np.divide(m1 - m0, se, out=np.zeros_like(se), where=se > 0)
-    return (np.abs(z) > 1.96) & (c1 >= 2) & (c0 >= 2)
+    declares: npt.NDArray[np.bool_] = (np.abs(z) > 1.96) & (c1 >= 2) & (c0 >= 2)
+    return declares
 
 
 def a_a(runs: int) -> None:

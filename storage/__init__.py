@@ -31,7 +31,13 @@ from storage.errors import (
     UnknownExperiment,
     UnknownTitle,
 )
-from storage.experiments import Experiment, ExperimentArm, ExperimentChange, Served
+from storage.experiment_records import (
+    Assignment,
+    Experiment,
+    ExperimentArm,
+    ExperimentChange,
+    Served,
+)
 from storage.ids import (
     ARM_NAME,
     EVENT_ID,
@@ -51,7 +57,6 @@ from storage.records import (
     ApiKey,
     ApprenticeSummary,
     Artwork,
-    Assignment,
     Checkpoint,
     JoinedExample,
     LoggedDecision,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import experiments
-from storage.experiments import Experiment, ExperimentArm, ExperimentChange, Served
+from storage.experiment_records import Experiment, ExperimentArm, ExperimentChange, Served
 from storage.queries import JoinedFilter, joined_examples
 from storage.records import JoinedExample
 

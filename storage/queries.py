@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.errors import UnknownEvent
+from storage.experiment_records import Assignment
 from storage.models import DecisionRow, JoinedExampleRow, RewardRow
-from storage.records import Assignment, JoinedExample, LoggedDecision, ReplaySums, RewardReceipt
+from storage.records import JoinedExample, LoggedDecision, ReplaySums, RewardReceipt
 
 
 @dataclass(frozen=True, slots=True)

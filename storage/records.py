@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.errors import InvalidDecision, InvalidReward
+from storage.experiment_records import Assignment
 from storage.ids import EVENT_ID, TITLE_ID, IdRule
 
 #: How far a pmf may drift from summing to 1 (float32 arithmetic inside VW rounds at ~1e-7).
@@ -103,23 +104,6 @@ class Artwork:
     """``active`` or ``retired``; only active artworks are served."""
     content_sha256: str | None = None
     """sha256 of the image's bytes, when it was registered with one."""
-
-
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """Where an online experiment sent a decision."""
-
-    experiment_id: int
-    arm: str
-    probability: float
-    """The chance the assignment gave this arm, in (0, 1]."""
-    unit: str | None = None
-    """The keyed hash of the unit id the client sent (None: assigned per decision)."""
-
-    def __post_init__(self) -> None:
-        check_text("arm", self.arm, 32)
-        if not 0.0 < self.probability <= 1.0:
-            raise InvalidDecision(f"arm probability must be in (0, 1], got {self.probability}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage import driver_errors
 from storage.engine import check_same_file, sqlite_path
 from storage.errors import ConflictingRecord, DatabaseUnavailable, StorageError
+from storage.experiment_records import Assignment
 from storage.models import ArtworkRow, Base, DecisionRow, TitleRow
-from storage.records import Artwork, Assignment, NewDecision, TitleMode, same_decision
+from storage.records import Artwork, NewDecision, TitleMode, same_decision
 
 _DECISIONS = Base.metadata.tables["decisions"]
 

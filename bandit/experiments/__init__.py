@@ -6,6 +6,7 @@ from bandit.experiments.arms import parse_arm
 from bandit.experiments.lifecycle import (
     GuardrailStop,
     apply_guardrails,
+    learn_arm_lineages,
     policy_lineages,
     promote,
     start_experiment,
@@ -26,6 +27,7 @@ __all__ = [
     "compare",
     "compare_over_time",
     "experiment_status",
+    "learn_arm_lineages",
     "parse_arm",
     "policy_lineages",
     "promote",

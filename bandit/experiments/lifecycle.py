@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import storage
 from bandit.errors import CheckpointNotFound, InvalidExperiment, ScreenRefused
-from bandit.experiments.arms import checkpoint_version, lineage, parse_arm
+from bandit.experiments.arms import checkpoint_version, lineage, parse_arm, policy_of
 from bandit.experiments.screen import Screen, screen
 from bandit.experiments.status import experiment_status
+from bandit.learner import Learner
 from bandit.log_boundary import log_errors
 
 MAX_LINEAGE = 64
@@ -186,3 +188,13 @@ def policy_lineages(log: storage.Log) -> list[tuple[str, str, str]]:
             policy_spec, _, key = spec.partition("|")
             found[key] = (key, key.partition("@")[0], policy_spec)
     return list(found.values())
+
+
+def learn_arm_lineages(log: storage.Log) -> list[tuple[str, int]]:
+    """One learning round for every policy lineage experiments keep (`policy_lineages`):
+    ``(lineage, examples learned)`` each. ``learn`` runs it after its own round."""
+    learned = []
+    for key, reward, spec in policy_lineages(log):
+        with Learner(log, partial(policy_of, spec), reward=reward, lineage=key) as run:
+            learned.append((key, run.run_once().learned))
+    return learned

@@ -155,6 +155,14 @@ def _cumulative_plot(curves: dict[str, tuple[np.ndarray, np.ndarray]], path: Pat
     plt.close(fig)
 
 
+PAGE_STYLE = (
+    "body{font-family:sans-serif;margin:2em;max-width:1100px}"
+    "table{border-collapse:collapse;font-size:13px}"
+    "td,th{border:1px solid #ccc;padding:3px 6px}img{max-width:100%}"
+)
+"""The reports' shared look (replay's and experiments')."""
+
+
 def write_html(
     estimates: Sequence[Estimate],
     curves: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -191,8 +199,7 @@ def write_html(
         for e in estimates
     )
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Replay evaluation</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px}}img{{max-width:100%}}</style></head><body>
+<style>{PAGE_STYLE}</style></head><body>
 <h1>Replay evaluation</h1><p>Log: {html.escape(source)}</p>
 {"".join(f'<p><img src="{i}" alt="{i}"></p>' for i in images)}
 <table><tr><th>target</th><th>segment</th><th>estimator</th><th>estimate</th>

@@ -40,6 +40,14 @@ def run_decision(args: argparse.Namespace) -> int:
         "exploration": dict(d.exploration),
         "reward_deadline": d.reward_deadline.isoformat(),
         "reward": None if reward is None else {"value": reward.value, "late": reward.late},
+        "experiment": None
+        if d.assignment is None
+        else {
+            "name": d.exploration.get("experiment"),
+            "arm": d.assignment.arm,
+            "arm_probability": d.assignment.probability,
+            "unit": d.assignment.unit,
+        },
     }
     print(json.dumps(row, indent=2, ensure_ascii=False))
     return 0

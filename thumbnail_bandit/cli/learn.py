@@ -12,6 +12,7 @@ from pathlib import Path
 
 import storage
 from bandit.errors import InvalidPolicyArgs, LogUnavailable
+from bandit.experiments import apply_guardrails, learn_arm_lineages
 from bandit.learner import Learner, LearnReport
 from bandit.loop_status import no_reward_note, waiting_line
 from bandit.policies.registry import DEFAULT_POLICY, POLICIES
@@ -94,14 +95,27 @@ def run(args: argparse.Namespace) -> int:
                 " learning the current one"
             )
         if args.every is None:
-            _report(_learn_once(learner, args.quiet), learner)
+            _report(_learn_once(log, learner, args.quiet), learner)
             return 0
-        return _keep_learning(learner, args.every, args.quiet)
+        return _keep_learning(log, learner, args.every, args.quiet)
 
 
-def _learn_once(learner: Learner, quiet: bool) -> LearnReport:
+def _learn_once(log: storage.Log, learner: Learner, quiet: bool) -> LearnReport:
+    """A round: the learner's, then the experiments' (their policy arms' lineages, and
+    the guardrails that stop an arm worse than control)."""
     with progress_bar("learning", "example", quiet=quiet) as bar:
-        return learner.run_once(progress=bar)
+        report = learner.run_once(progress=bar)
+    for key, learned in learn_arm_lineages(log):
+        print(f"experiment lineage {key}: learned {learned}", flush=True)
+    for stop in apply_guardrails(log):
+        low, high = stop.evidence["confidence_sequence"]
+        print(
+            f"experiment {stop.experiment}: arm {stop.arm} stopped, worse than control"
+            f" ({stop.evidence['difference']:.4f} [{low:.4f}, {high:.4f}] after"
+            f" {stop.evidence['decisions']} decisions); its units go to control",
+            flush=True,
+        )
+    return report
 
 
 def _report(report: LearnReport, learner: Learner) -> None:
@@ -123,7 +137,7 @@ BACKOFF_FIRST_S = 1.0
 BACKOFF_MOST_S = 60.0
 
 
-def _keep_learning(learner: Learner, every: float, quiet: bool) -> int:
+def _keep_learning(log_: storage.Log, learner: Learner, every: float, quiet: bool) -> int:
     """``learn --every``: a loop a supervisor can leave running. An unavailable log (a server
     stopped, a disk full) is logged and retried with backoff; each pass starts from the head
     checkpoint, so a pass cut short is learned again from there, exactly once. It stops on
@@ -137,7 +151,7 @@ def _keep_learning(learner: Learner, every: float, quiet: bool) -> int:
     failures = 0
     while not stop.is_set():
         try:
-            report = _learn_once(learner, quiet)
+            report = _learn_once(log_, learner, quiet)
         except LogUnavailable as exc:
             wait = min(BACKOFF_MOST_S, BACKOFF_FIRST_S * 2**failures)
             failures += 1

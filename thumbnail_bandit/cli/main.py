@@ -1,8 +1,9 @@
 """``thumbnail-bandit``: one command line for the whole engine.
 
 Subcommands: ``create``, ``extract`` (also the ``thumbnails extract`` command), ``learn``,
-``replay``, ``titles``, ``checkpoints``, ``decision`` (one logged decision), ``serve`` (the HTTP
-decision service) and ``keys`` (its API keys). Results go to stdout, diagnostics to stderr;
+``replay``, ``rewards``, ``experiments``, ``titles``, ``checkpoints``, ``decision`` (one
+logged decision), ``serve`` (the HTTP decision service) and ``keys`` (its API keys). Results
+go to stdout, diagnostics to stderr;
 every failure a user can cause is one ``error:`` line, exit status 1 (2 for a usage error).
 """
 
@@ -16,6 +17,7 @@ import storage
 from thumbnail_bandit.cli import (
     checkpoints,
     decision,
+    experiments,
     extract,
     keys,
     learn,
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         learn,
         replay,
         rewards,
+        experiments,
         titles,
         checkpoints,
         serve,

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 import storage
-from bandit.errors import CheckpointNotFound, InvalidExperiment, ScreenRefused
+from bandit.errors import InvalidExperiment, ScreenRefused
 from bandit.experiments.arms import checkpoint_version, lineage, parse_arm, policy_of
 from bandit.experiments.screen import Screen, screen
 from bandit.experiments.status import experiment_status
@@ -41,9 +41,9 @@ def start_experiment(
         force: start even when the screen refuses a challenger (the log records it).
 
     Raises:
-        InvalidExperiment: bad arms or shares; a checkpoint marked bad; a baseline arm on a
-            title without a baseline artwork.
-        CheckpointNotFound, UnknownDefinition, UnknownTitle.
+        InvalidExperiment: bad arms or shares; a checkpoint that does not exist or is marked
+            bad; a baseline arm on a title without a baseline artwork.
+        UnknownDefinition, UnknownTitle.
         ConflictingRecord: the name is taken, or a title is in another running experiment.
         ScreenRefused: replay puts a challenger wholly below control (without ``force``).
     """
@@ -87,7 +87,7 @@ def _check_against_log(
         try:
             checkpoint = log.checkpoint(version)
         except storage.CheckpointNotFound as exc:
-            raise CheckpointNotFound(f"arm {arm.name}: {exc}") from None
+            raise InvalidExperiment(f"arm {arm.name}: {exc}") from None
         if checkpoint.bad_reason is not None:
             raise InvalidExperiment(
                 f"arm {arm.name}: checkpoint {version} is marked bad ({checkpoint.bad_reason})"

@@ -118,6 +118,19 @@ class ExperimentStatus:
         }
 
 
+def summary_json(e: storage.Experiment) -> dict[str, Any]:
+    """An experiment's settings and state, without results (``experiments list``)."""
+    return {
+        "name": e.name,
+        "status": e.status,
+        "titles": list(e.titles),
+        "reward": e.reward,
+        "arms": [{"name": a.name, "spec": a.spec, "share": a.share} for a in e.arms],
+        "started_at": e.started_at.isoformat(),
+        "ended_at": None if e.ended_at is None else e.ended_at.isoformat(),
+    }
+
+
 def _finite(value: float) -> float | None:
     return round(value, 6) if math.isfinite(value) else None
 

@@ -21,7 +21,7 @@ from bandit.experiments import (
     stop_experiment,
 )
 from bandit.experiments.report import write_report
-from bandit.experiments.status import ExperimentStatus
+from bandit.experiments.status import ExperimentStatus, summary_json
 
 REPORT_EVERY = 100
 """The report reads the confidence sequence after every this many joined decisions."""
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "list":
             shown = log.experiments()
             if args.json:
-                print(json.dumps([_summary(e) for e in shown]))
+                print(json.dumps([summary_json(e) for e in shown]))
             for e in [] if args.json else shown:
                 arms = " ".join(f"{a.name}={a.spec}:{a.share}" for a in e.arms)
                 print(f"{e.name}\t{e.status}\t{','.join(e.titles)}\t{arms}\t{e.reward}")
@@ -120,23 +120,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(e: storage.Experiment) -> dict[str, object]:
-    return {
-        "name": e.name,
-        "status": e.status,
-        "titles": list(e.titles),
-        "reward": e.reward,
-        "arms": [{"name": a.name, "spec": a.spec, "share": a.share} for a in e.arms],
-        "started_at": e.started_at.isoformat(),
-        "ended_at": None if e.ended_at is None else e.ended_at.isoformat(),
-    }
-
-
 def _print_started(
     args: argparse.Namespace, experiment: storage.Experiment, screen: dict[str, object]
 ) -> None:
     if args.json:
-        print(json.dumps({**_summary(experiment), "screen": screen}))
+        print(json.dumps({**summary_json(experiment), "screen": screen}))
         return
     print(f"started {experiment.name} on {', '.join(experiment.titles)}")
     if screen["skipped"]:

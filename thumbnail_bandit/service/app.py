@@ -20,6 +20,7 @@ from thumbnail_bandit.service.middleware import BodyLimit, KeyFirst, RequestMetr
 from thumbnail_bandit.service.routes import (
     artwork,
     events,
+    experiments,
     health,
     keys,
     rank,
@@ -62,7 +63,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         redoc_url=None,
     )
     problems.install(app, settings.retry_after_s)
-    for module in (rank, events, titles, keys, rewards, artwork, health):
+    for module in (rank, events, titles, keys, rewards, experiments, artwork, health):
         app.include_router(module.router)
     # Added last is outermost: metrics see every answer; the key is checked before the body.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bandit.context import MAX_FEATURES, MAX_TEXT
-from storage import EVENT_ID, KEY_NAME, SIGNAL_ID, SIGNAL_NAME, TITLE_ID, IdRule
+from storage import EVENT_ID, KEY_NAME, SIGNAL_ID, SIGNAL_NAME, TITLE_ID, UNIT_ID, IdRule
 
 MAX_TITLES = 50
 """Titles one rank call may ask for: a row of a home page, not a catalogue."""
@@ -73,6 +73,10 @@ class RankRequest(_Strict):
     With several titles, title i's event id is ``{event_id}-{i}``."""
     defer_activation: bool = False
     """The artwork may not be shown: learn from it only after ``activate``."""
+    unit_id: Annotated[str, Field(min_length=1, max_length=UNIT_ID.max_length)] | None = None
+    """The member or device, for online experiments: it gets the same arm every time (hashed
+    with the log's secret, so no client can pick its arm). Without it, each decision is
+    assigned on its own."""
 
 
 class RankedArtwork(BaseModel):
@@ -93,6 +97,10 @@ class RankedArtwork(BaseModel):
     policy_version: str
     activated: bool
     apprentice: bool
+    experiment: str | None = None
+    """The online experiment this decision is part of, if any."""
+    arm: str | None = None
+    """Its arm in that experiment."""
 
 
 class RankResponse(BaseModel):

@@ -10,7 +10,6 @@ import pytest
 import storage
 from bandit import ArtworkChooser, Learner, UniformPolicy
 from bandit.errors import (
-    CheckpointNotFound,
     ConflictingRecord,
     InvalidContext,
     InvalidExperiment,
@@ -181,7 +180,7 @@ def test_bad_experiments_are_refused(log: storage.Log) -> None:
         start_experiment(log, "x", ["t"], ["a=head:50", "b=bogus:50"])
     with pytest.raises(InvalidExperiment, match="no setting"):
         start_experiment(log, "x", ["t"], ["a=head:50", "b=policy:uniform?nope=1:50"])
-    with pytest.raises(CheckpointNotFound):
+    with pytest.raises(InvalidExperiment, match="no checkpoint with version 9"):
         start_experiment(log, "x", ["t"], ["a=head:50", "b=checkpoint:9:50"])
     with pytest.raises(InvalidExperiment, match="no baseline artwork"):
         start_experiment(log, "x", ["u"], ["a=head:50", "b=baseline:50"])

@@ -35,6 +35,7 @@ async def rank(
             event_id=body.event_id,
             excluded=body.excluded,
             defer_activation=body.defer_activation,
+            unit_id=body.unit_id,
         )
     )
     version = state.chooser.checkpoint_version_
@@ -57,6 +58,8 @@ async def rank(
                 policy_version=d.policy_version,
                 activated=d.activated,
                 apprentice=d.apprentice,
+                experiment=d.experiment,
+                arm=d.arm,
             )
             for d in decisions
         ]

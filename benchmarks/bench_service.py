@@ -4,8 +4,8 @@ in-process ``ArtworkChooser.choose()`` on the same log in the same run.
 - one worker on SQLite, and two workers on PostgreSQL (when THUMBNAIL_BANDIT_PG_URL is set);
 - peak: wrk with enough connections to saturate the service;
 - p50/p99 at half of that peak: wrk paced per connection (its Lua ``delay()``);
-- the same p99 while a second wrk posts signals (``watch_minutes``) at the same pace, as
-  players report progress beside the ranks: the cost of signals to ranking (issue 28).
+- the same p99 while a second wrk posts signals (``watch_minutes``), one for every two
+  ranks, as players report progress beside the ranks: the cost of signals to ranking.
 
 Targets (2 cores): HTTP throughput >= 50% of in-process choose(); p99 <= 10 ms at half peak.
 wrk comes from the system's packages (``apt-get install wrk``). It shares the 2 cores with
@@ -81,6 +81,16 @@ def in_process(url: str) -> tuple[float, float, float]:
 
 SIGNAL_EVENTS = 4_000
 
+_DONE = """done = function(summary, latency, requests)
+  io.write(string.format(
+    '{"requests":%d,"seconds":%f,"non_2xx":%d,"socket_errors":%d,"p50_ms":%f,"p99_ms":%f}\\n',
+    summary.requests, summary.duration / 1e6, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+"""wrk's report at the end of a run, as one JSON line."""
+
 _SIGNAL_LUA = """
 local n = 0
 local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
@@ -91,7 +101,7 @@ request = function()
                     headers, body)
 end
 %(delay)s
-"""
+%(done)s"""
 
 
 def decisions_for_signals(url: str) -> None:
@@ -112,6 +122,7 @@ def signal_traffic(
             "token": token,
             "events": SIGNAL_EVENTS,
             "delay": f"delay = function() return {delay_ms} end",
+            "done": _DONE,
         }
     )
     return subprocess.Popen(
@@ -134,14 +145,7 @@ request = function()
   return wrk.format("POST", "/v1/rank", headers, body)
 end
 %(delay)s
-done = function(summary, latency, requests)
-  io.write(string.format(
-    '{"requests":%%d,"seconds":%%f,"non_2xx":%%d,"socket_errors":%%d,"p50_ms":%%f,"p99_ms":%%f}\\n',
-    summary.requests, summary.duration / 1e6, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50) / 1e3, latency:percentile(99) / 1e3))
-end
-"""
+%(done)s"""
 
 
 def wrk(
@@ -149,7 +153,7 @@ def wrk(
 ) -> dict[str, float]:
     script = folder / f"rank-{connections}-{delay_ms}.lua"
     delay = f"delay = function() return {delay_ms} end" if delay_ms else ""
-    script.write_text(_LUA % {"token": token, "delay": delay})
+    script.write_text(_LUA % {"token": token, "delay": delay, "done": _DONE})
     result = subprocess.run(
         [
             "wrk",
@@ -248,9 +252,11 @@ def bench(backend: str, url: str, workers: int) -> None:
             delay_ms = max(1, round(1000 * paced_connections / half))
             paced = wrk(base, token, paced_connections, delay_ms, Path(folder))
             inside = server_side_ms(base)
-            signals = signal_traffic(base, token, paced_connections, delay_ms, Path(folder))
+            # One signal for every two ranks (a player's progress reports beside the ranks).
+            signals = signal_traffic(base, token, paced_connections, 2 * delay_ms, Path(folder))
             with_signals = wrk(base, token, paced_connections, delay_ms, Path(folder))
-            signals.wait(timeout=SECONDS + 60)
+            signal_out, _ = signals.communicate(timeout=SECONDS + 60)
+            signalled = json.loads(signal_out.strip().splitlines()[-1])
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -290,8 +296,9 @@ def bench(backend: str, url: str, workers: int) -> None:
         baseline=paced["p99_ms"],
         baseline_name="the same without signals",
         offered_rate=round(with_signals["rate"], 1),
-        signals_offered_per_s=round(with_signals["rate"], 1),
-        non_2xx=with_signals["non_2xx"],
+        signals_per_s=round(signalled["requests"] / signalled["seconds"], 1),
+        signal_p99_ms=round(signalled["p99_ms"], 3),
+        non_2xx=with_signals["non_2xx"] + signalled["non_2xx"],
     )
     emit(
         f"time inside the service per rank ({tag})",

@@ -8,7 +8,9 @@
 4. quality plays, not clicks: the clickbait audience learned once for clicks and once for
    plays of 15 minutes or more, and replay of both definitions from one log
    (``examples/demo_quality.py``);
-5. write ``demo-output/report.html`` and print a summary.
+5. an online experiment: the learned policy against the editorial artwork, on members who
+   keep their arm, with its always-valid verdict (``examples/demo_experiment.py``);
+6. write ``demo-output/report.html`` and print a summary.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import storage  # noqa: E402
 from bandit import Arm, ArtworkChooser, Context, Learner, VWPolicy  # noqa: E402
 from bandit.replay import load_sql_log, parse_target, run_replay  # noqa: E402
 from bandit.simulate import DEFAULT_TASTES, Audience  # noqa: E402
+from examples.demo_experiment import learned_vs_editorial  # noqa: E402
 from examples.demo_media import TITLES, write_title  # noqa: E402
 from examples.demo_quality import quality_plays  # noqa: E402
 from examples.demo_report import Shown, write_report  # noqa: E402
@@ -72,6 +75,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=6_000,
         help="impressions of each quality-plays run (0: skip that part)",
+    )
+    parser.add_argument(
+        "--experiment-impressions",
+        type=int,
+        default=10_000,
+        help="impressions of the learned-vs-editorial experiment (0: skip it)",
     )
     parser.add_argument("--quiet", action="store_true")
     return parser.parse_args(argv)
@@ -119,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         if not args.quiet:
             print(*text, file=sys.stderr)
 
-    say("1/5 extracting candidate artwork ...")
+    say("1/6 extracting candidate artwork ...")
     extract(out, db, args.titles, args.quiet)
     log = storage.open_log(db)
     catalog = {t: log.artworks(t) for t in log.titles()}
@@ -127,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     titles = sorted(catalog)
     say(f"    {sum(map(len, catalog.values()))} artworks for {len(titles)} titles")
 
-    say("2/5 serving a simulated audience ...")
+    say("2/6 serving a simulated audience ...")
     audience, rng, clock = Audience(seed=args.seed), np.random.default_rng(args.seed), SimClock()
     run = _next_run(log, args.seed)
     if run:
@@ -160,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     clock.now += timedelta(hours=1)
     learner.run_once()
 
-    say("3/5 replay evaluation ...")
+    say("3/6 replay evaluation ...")
     logged = load_sql_log(log)  # this run's decisions only, when the log holds earlier runs
     data = logged.subset(np.array([e in users for e in logged.event_id]))
     holdout = holdout_checkpoint(log, data)
@@ -182,14 +191,27 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
     quality_rows: list[tuple[str, str]] = []
     quality: dict[str, float] = {}
     if args.quality_impressions:
-        say("4/5 quality plays, not clicks: the clickbait audience, learned twice ...")
+        say("4/6 quality plays, not clicks: the clickbait audience, learned twice ...")
         quality_rows, quality = quality_plays(
             out,
             seed=args.seed,
             impressions=args.quality_impressions,
             learn_every=max(1, args.quality_impressions // 6),
         )
-    say("5/5 writing the report ...")
+    experiment_rows: list[tuple[str, str]] = []
+    experiment: dict[str, float] = {}
+    if args.experiment_impressions:
+        say("5/6 an online experiment: the learned policy against the editorial artwork ...")
+        experiment_rows, experiment = learned_vs_editorial(
+            log,
+            demo_policy,
+            features,
+            start=clock.now,
+            seed=args.seed,
+            run=run,
+            impressions=args.experiment_impressions,
+        )
+    say("6/6 writing the report ...")
     chooser = ArtworkChooser(log, reload_every_s=0, clock=clock)  # serves the newest checkpoint
     preferences: dict[str, dict[str, list[Shown]]] = {}
     for taste in DEFAULT_TASTES:
@@ -244,6 +266,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         ("replay check", check),
         *support,
         *quality_rows,
+        *experiment_rows,
         ("log", storage.redact(db)),
     ]
     window = max(1, min(1_000, args.impressions // 10))
@@ -269,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, float]:
         | {f"replay {k}": e.estimate for k, e in snips.items()}
         | {"replay check passed": float(passed)}
         | {f"quality plays: {k}": v for k, v in quality.items()}
+        | experiment
     )
 
 

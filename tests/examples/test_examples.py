@@ -66,6 +66,8 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
             "2",
             "--quality-impressions",
             "3000",
+            "--experiment-impressions",
+            "3000",
             "--quiet",
         ]
     )
@@ -84,23 +86,32 @@ def test_short_demo_learns_and_writes_a_complete_report(tmp_path: Path) -> None:
         assert (out / image).is_file(), image
     assert "Segment: faces" in html and "Replay evaluation" in html
     assert "learning quality: per 1,000 impressions" in html
+    # The experiment ran on members and ended (promoted or stopped), with its verdict shown.
+    assert "experiment verdict: learned - editorial" in html
+    assert result["experiment low"] < result["experiment difference"]
     # Run again into the same folder: the log (and anything beside it) is continued, not wiped.
     (out / "tv-app.key").write_text("tbk_kept")
     again = ["--out", str(out), "--impressions", "300", "--learn-every", "300", "--quiet"]
-    demo.main([*again, "--quality-impressions", "0"])
+    demo.main([*again, "--quality-impressions", "0", "--experiment-impressions", "300"])
     assert (out / "tv-app.key").read_text() == "tbk_kept"
     from storage import open_log
 
     with open_log(out / "log.sqlite") as log:
         assert log.decision("demo-0-3999").title_id  # the first run's decisions
         assert log.decision("demo-0-r1-299").title_id  # and the second's, after them
+        # Each run's experiment ended, so the next could start on the same titles.
+        assert [e.name for e in log.experiments()] == [
+            "learned-vs-editorial-1",
+            "learned-vs-editorial",
+        ]
+        assert {e.status for e in log.experiments()} <= {"stopped", "promoted"}
 
 
 @pytest.mark.slow
 def test_the_demo_runs_again_on_the_same_log(log_url: str, tmp_path: Path) -> None:
     """Once, a second run on the same PostgreSQL log ended in ConflictingRecord."""
     args = ["--db", log_url, "--titles", "0", "--impressions", "400", "--learn-every", "200"]
-    args += ["--quality-impressions", "0"]
+    args += ["--quality-impressions", "0", "--experiment-impressions", "300"]
     from storage import open_log
 
     first = demo.main([*args, "--out", str(tmp_path / "first"), "--quiet"])

@@ -18,7 +18,7 @@ from typing import Any
 
 import storage
 from bandit.context import Context
-from bandit.decide import Request, decide
+from bandit.decide import Request, Unservable, decide
 from bandit.errors import (
     BanditError,
     ConflictingRecord,
@@ -236,14 +236,14 @@ class ArtworkChooser:
             self.reward_window,
         )
         images: dict[int, storage.Artwork] = {}
-        unservable: list[Route] = []
+        unservable = Unservable()
 
         def decider(title_id: str, eid: str) -> storage.Decide:
             route = self._router.route(title_id, head, unit_id, eid)
 
             def decide_title(title: storage.ServedTitle) -> storage.NewDecision:
                 images.update((a.id, a) for a in title.artworks)
-                return decide(request, route, title_id, eid, title, unservable.append)
+                return decide(request, route, title_id, eid, title, unservable)
 
             return decide_title
 
@@ -259,11 +259,9 @@ class ArtworkChooser:
             # A retry after the policy moved on: answer what was logged the first time.
             return self._logged_answers(title_ids, event_ids, request.logged_context, record)
         finally:
-            for route in unservable:
+            for route, why in unservable:
                 assert route.assignment is not None and route.experiment is not None
-                self._router.fail(
-                    route.experiment, route.assignment.arm, "its baseline artwork is not active"
-                )
+                self._router.fail(route.experiment, route.assignment.arm, why)
         return [_decision(d, images.get(d.artwork_id)) for d in logged]
 
     def _logged_answers(

@@ -236,3 +236,25 @@ def test_a_checkpoint_arm_serves_that_checkpoint(log: storage.Log) -> None:
     assert versions == {f"uniform:{version}"}
     with pytest.raises(storage.InvalidExperiment, match="1-99"):
         storage.ExperimentArm("a", "head", 100)
+
+
+def test_an_arm_whose_policy_fails_is_stopped_and_its_members_served(
+    log: storage.Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bandit import GreedyPolicy
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(GreedyPolicy, "probabilities", broken)
+    clock, ids = _setup(log)
+    start_experiment(
+        log, "broken", ["t"], ["control=head:40", "greedy=policy:greedy:30", "other=baseline:30"]
+    )
+    with ArtworkChooser(log, UniformPolicy(), clock=clock, reload_every_s=0) as chooser:
+        arms = [arm for _, arm in _serve(chooser, clock, ids[1], 60, units=30)]
+    assert "greedy" not in arms and "control" in arms  # every member was served
+    stopped = log.experiment("broken").arm("greedy").stopped
+    assert stopped is not None and stopped["reason"] == "failing"
+    change = log.experiment_changes(log.experiment("broken").id)[-1]
+    assert "model exploded" in change.evidence["error"]

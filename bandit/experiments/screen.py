@@ -94,8 +94,11 @@ def screen(
 
 
 def _arm_screen(arm: str, estimate: Estimate, note: str) -> ArmScreen:
+    """The arm's estimate, with what replay warned of (poor support makes an interval too
+    wide to refuse anything: the screen then lets the arm through, and says why)."""
+    notes = [note, *estimate.warnings[:1]] if note else list(estimate.warnings[:1])
     return ArmScreen(
-        arm, estimate.target, estimate.estimate, estimate.ci_low, estimate.ci_high, note
+        arm, estimate.target, estimate.estimate, estimate.ci_low, estimate.ci_high, "; ".join(notes)
     )
 
 

@@ -130,8 +130,10 @@ def _print_started(
     if screen["skipped"]:
         print(f"  not screened: {screen['skipped']}")
     for arm in screen["arms"]:  # type: ignore[attr-defined]
-        low, high = arm["interval"]
-        print(f"  screen {arm['arm']}: {arm['estimate']} [{low}, {high}] {arm['note']}")
+        low, high = (_cell(math.nan if v is None else v) for v in arm["interval"])
+        estimate = _cell(math.nan if arm["estimate"] is None else arm["estimate"])
+        note = f" ({arm['note']})" if arm["note"] else ""
+        print(f"  screen {arm['arm']} ({arm['target']}): {estimate} [{low}, {high}]{note}")
 
 
 def _cell(value: float) -> str:

@@ -164,14 +164,25 @@ class Learner:
         rows = rewarded(self._log, self._log.joined(after, limit=self.batch_size), self._definition)
         artworks = self._log.artworks_by_id({aid for row in rows for aid in row.candidate_ids})
         examples, skipped = [], 0
+        # Logs repeat contexts and candidate sets: each distinct one is validated and built
+        # once per batch (the text of a logged context names it; equal text, equal context).
+        contexts: dict[str, Context] = {}
+        candidates: dict[tuple[int, ...], tuple[Arm, ...]] = {}
         for row in rows:
-            try:
-                context = Context.from_mapping(row.context)
-            except InvalidContext as exc:
-                log.warning("event %s: not learned: %s", row.event_id, exc)
-                skipped += 1
-                continue
-            arms = tuple(Arm(aid, artworks[aid].features) for aid in row.candidate_ids)
+            key = repr(row.context)
+            context = contexts.get(key)
+            if context is None:
+                try:
+                    context = contexts[key] = Context.from_mapping(row.context)
+                except InvalidContext as exc:
+                    log.warning("event %s: not learned: %s", row.event_id, exc)
+                    skipped += 1
+                    continue
+            arms = candidates.get(row.candidate_ids)
+            if arms is None:
+                arms = candidates[row.candidate_ids] = tuple(
+                    Arm(aid, artworks[aid].features) for aid in row.candidate_ids
+                )
             examples.append(
                 LearningExample(context, arms, row.chosen_index, row.probability, row.reward)
             )

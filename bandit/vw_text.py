@@ -68,7 +68,22 @@ def example(
     probability: float = 1.0,
 ) -> list[str]:
     """A multi-line example; with ``chosen``, labelled for learning (cost = -reward)."""
-    lines = [shared_line(context)]
+    return with_shared(
+        shared_line(context), action_lines, chosen=chosen, reward=reward, probability=probability
+    )
+
+
+def with_shared(
+    shared: str,
+    action_lines: Sequence[str],
+    *,
+    chosen: int | None = None,
+    reward: float = 0.0,
+    probability: float = 1.0,
+) -> list[str]:
+    """`example` from a shared line made earlier by `shared_line` (callers that see one
+    context many times make it once)."""
+    lines = [shared]
     for index, features in enumerate(action_lines):
         if index == chosen:
             lines.append(f"0:{number(-reward)}:{number(probability)} {features}")

@@ -236,6 +236,16 @@ def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
         rates["vw"],
         baseline_is="VWPolicy.learn on the same examples",
         note="the default also predicts with both members to score them, then learns both",
+        target_ratio=0.6,
+    )
+    emit(
+        "learn.from_the_log_vs_policy_alone",
+        rate,
+        "events/s",
+        rates["segment_mix"],
+        baseline_is="the default policy's own learn() on the same number of examples",
+        target_ratio=0.7,
+        note="the log's overhead: join, read, context parsing, checkpoint",
     )
     log.close()
     bench_learning_with_signals(url.replace("learn.sqlite", "signals.sqlite"), users, rate)

@@ -8,9 +8,11 @@ from sqlalchemy import exists, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from storage.dialect import is_postgresql, take_join_lock
-from storage.models import DecisionRow, JoinedExampleRow, RewardRow
+from storage.models import Base, DecisionRow, JoinedExampleRow, RewardRow
 from storage.queries import joined_examples
 from storage.records import JoinedExample, Waiting
+
+_JOINED = Base.metadata.tables["joined_examples"]
 
 #: Rows per join transaction: big enough to amortise the commit, small enough to keep the
 #: single-writer lock short and the IN list under SQLite's bound-parameter limit.
@@ -64,7 +66,9 @@ def join_matured(
     rewards = {event_id: value for event_id, value in session.execute(in_time)}
     last = session.scalar(select(func.max(JoinedExampleRow.seq))) or 0
     session.execute(
-        insert(JoinedExampleRow),
+        # The table, not the ORM class: a plain executemany, without the ORM's bulk path
+        # (a third of the join's time at 5,000 rows).
+        insert(_JOINED),
         [
             {
                 "seq": last + offset,

@@ -118,20 +118,28 @@ def _pmf_variances(
     p = np.maximum(logged.probs[entries], 1e-12)
     target = pi.probability(rows, actions)
     r_hat = model.tables[model.fold[rows], model.segment_index[rows], actions]
-    weight = target / p
-    clipped = np.minimum(weight, clip)
+    # p * w^2 = target^2 / p. Rows come in ascending order, so a row's terms are one run:
+    # summed by reduceat over the runs (several times faster than a bincount each).
+    starts = np.flatnonzero(np.diff(rows, prepend=-1))
+    owners = rows[starts]
 
     def per_row(values: FloatArray) -> FloatArray:
-        out: FloatArray = np.bincount(rows, weights=values, minlength=data.n).astype(float)
+        out: FloatArray = np.zeros(data.n)
+        if len(starts):
+            out[owners] = np.add.reduceat(values, starts)
         return out
 
+    clipped = np.minimum(target / p, clip)
+    weighted = target * target / p
+    clipped_weighted = p * clipped * clipped
+    spread = r_hat * (1.0 - r_hat)
     mean = per_row(target * r_hat)
     clipped_mean = per_row(p * clipped * r_hat)
     return {
-        "ips": per_row(p * weight**2 * r_hat) - mean**2,
-        "snips": per_row(p * weight**2 * (r_hat - 2 * snips * r_hat + snips**2))
+        "ips": per_row(weighted * r_hat) - mean**2,
+        "snips": per_row(weighted * (r_hat - 2.0 * snips * r_hat + snips * snips))
         - per_row(target * (r_hat - snips)) ** 2,
-        "dr": per_row(p * weight**2 * r_hat * (1 - r_hat)),
-        "clipped-ips": per_row(p * clipped**2 * r_hat) - clipped_mean**2,
-        "clipped-dr": per_row(p * clipped**2 * r_hat * (1 - r_hat)),
+        "dr": per_row(weighted * spread),
+        "clipped-ips": per_row(clipped_weighted * r_hat) - clipped_mean**2,
+        "clipped-dr": per_row(clipped_weighted * spread),
     }

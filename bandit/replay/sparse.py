@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+DENSE_FACTOR = 4
+"""A pmf is also kept as a dense table when that has at most this many cells per stored
+entry."""
 
 
 def _indptr(sizes: Sequence[int] | IntArray) -> IntArray:
@@ -99,11 +105,34 @@ class GroupedPmf:
     """Shape (G,): the segment index of the rows in each group (the reward model needs it)."""
     n_actions: int
 
+    @cached_property
+    def _dense(self) -> FloatArray | None:
+        """The pmf as a (groups, actions) table, when that is not much bigger than the
+        sparse form: a lookup is then one gather instead of a binary search per entry."""
+        groups = len(self.indptr) - 1
+        if groups * self.n_actions > max(DENSE_FACTOR * len(self.actions), 1 << 16):
+            return None
+        table: FloatArray = np.zeros((groups, self.n_actions))
+        table[self._owners, self.actions] = self.probs
+        return table
+
+    @cached_property
+    def _owners(self) -> IntArray:
+        owners: IntArray = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        return owners
+
+    @cached_property
+    def _keys(self) -> IntArray:
+        keys: IntArray = self._owners * self.n_actions + self.actions
+        return keys  # sorted: groups ascend, actions ascend within
+
     def _lookup(self, groups: IntArray, actions: IntArray) -> FloatArray:
-        stride = self.n_actions
-        owners = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
-        keys = owners * stride + self.actions  # sorted: groups ascend, actions ascend within
-        wanted = groups * stride + actions
+        dense = self._dense
+        if dense is not None:
+            found: FloatArray = dense[groups, actions]
+            return found
+        keys = self._keys
+        wanted = groups * self.n_actions + actions
         pos = np.searchsorted(keys, wanted)
         pos = np.minimum(pos, max(len(keys) - 1, 0))
         hit = keys[pos] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
@@ -112,7 +141,16 @@ class GroupedPmf:
 
     def row_entries(self) -> tuple[IntArray, IntArray]:
         """Every (row, entry) pair: each row with the indices into ``actions``/``probs`` of
-        its group's entries, rows in order."""
+        its group's entries, rows in order (computed once; treat as read-only)."""
+        return self._row_entries
+
+    @cached_property
+    def _row_entries(self) -> tuple[IntArray, IntArray]:
+        groups = len(self.indptr) - 1
+        if len(self.of_row) == groups and np.array_equal(self.of_row, np.arange(groups)):
+            # A group per row, in row order (a policy's pmf, the logged pmf): the entries
+            # are the storage itself, in order.
+            return self._owners, np.arange(len(self.actions), dtype=np.int64)
         return expand_slices(self.of_row, self.indptr)
 
     def probability(self, rows: IntArray, actions: IntArray) -> FloatArray:
@@ -127,7 +165,7 @@ class GroupedPmf:
         """Shape (n,): each row's expectation of ``table[segment, action]`` under the pmf,
         where ``table`` has shape (n_segments, n_actions)."""
         sizes = np.diff(self.indptr)
-        owners = np.repeat(np.arange(len(sizes)), sizes)
+        owners = self._owners
         terms = self.probs * table[self.segment_of_group[owners], self.actions]
         per_group = np.bincount(owners, weights=terms, minlength=len(sizes))
         out: FloatArray = per_group[self.of_row].astype(np.float64)

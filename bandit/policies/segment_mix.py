@@ -196,7 +196,7 @@ class SegmentMixPolicy(Policy):
         # Score the batch against the members as they were when it was served, then update.
         members = [
             (
-                float(self.vw.probabilities(ex.context, ex.arms)[ex.chosen]),
+                self.vw.probability_of(ex.context, ex.arms, ex.chosen),
                 float(self.thompson.probabilities(ex.context, ex.arms)[ex.chosen]),
             )
             for ex in examples

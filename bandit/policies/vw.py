@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import tempfile
 import threading
@@ -183,6 +184,17 @@ class VWPolicy(Policy):
             pmf = normalised((1.0 - self.floor) * pmf + self.floor / len(pmf))
         return pmf
 
+    def probability_of(self, context: Context, arms: Sequence[Arm], index: int) -> float:
+        """``probabilities(context, arms)[index]``, the same float, without the array (a
+        mixture scores every example it learns this way)."""
+        actions = [self._action_line(a) for a in arms]
+        with self._lock:
+            scores = self._run(vw_text.with_shared(self._shared_line(context), actions), False)
+        pmf = _normalised_list(scores)
+        if self.floor:
+            pmf = _normalised_list([(1.0 - self.floor) * p + self.floor / len(pmf) for p in pmf])
+        return pmf[index]
+
     def learn(self, examples: Sequence[LearningExample]) -> None:
         # RegCB fits its cost regression to what was shown, unweighted (Foster et al., 2018).
         # With the logged propensities instead, an artwork explored through the floor carries
@@ -303,6 +315,15 @@ def _fresh_header(vw_args: str) -> ModelHeader:
                 return read_header(f.read())
     finally:
         workspace.finish()
+
+
+def _normalised_list(weights: Sequence[float]) -> list[float]:
+    """`bandit.policies.base.normalised`, as a list: the same arithmetic, float for float."""
+    clipped = [w if w > 0.0 else 0.0 for w in weights]
+    total = math.fsum(clipped)
+    if not math.isfinite(total) or total <= 0.0:
+        return [1.0 / len(clipped)] * len(clipped)
+    return [w / total for w in clipped]
 
 
 def load_workspace(

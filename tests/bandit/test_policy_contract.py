@@ -162,6 +162,18 @@ def test_vw_by_default_is_greedy_on_optimism_above_a_uniform_floor() -> None:
     assert policy.exploration == {"kind": "regcbopt", "floor": 0.04, "mellowness": 0.03}
 
 
+@pytest.mark.parametrize("settings", [{"floor": 0.0}, {"floor": 0.01}, {"exploration": "squarecb"}])
+def test_one_probability_is_the_pmfs_own_float(settings: dict[str, object]) -> None:
+    """What a mixture scores its examples with is the served pmf's entry, exactly."""
+    policy = VWPolicy(**settings)  # type: ignore[arg-type]
+    policy.learn(_history(200))
+    for ex in _history(50):
+        pmf = policy.probabilities(ex.context, ex.arms)
+        assert [policy.probability_of(ex.context, ex.arms, i) for i in range(len(pmf))] == [
+            float(p) for p in pmf
+        ]
+
+
 def test_the_fast_vw_path_matches_pyvw_predict() -> None:
     policy = VWPolicy(exploration="epsilon", floor=0.0)
     policy.learn(_history(500))

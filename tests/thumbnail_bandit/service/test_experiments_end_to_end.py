@@ -1,9 +1,9 @@
 """An online experiment as users run it: ``thumbnail-bandit serve`` with 2 workers on
 PostgreSQL, the experiment started over the admin routes (refused by the replay screen, then
-forced), members ranked over real sockets by unit id and rewarded at once, ``learn`` run from the
-command line. Checked: every unit keeps its arm whichever worker answers; the arm is the one
-the log's secret gives, not one a client can compute; the guardrail stops the losing arm and
-both workers then send its units to control."""
+forced), 200 members ranked three times each over real sockets by unit id and rewarded at
+once, ``learn`` run from the command line. Checked: every unit keeps its arm whichever worker
+answers; the arm is the one the log's secret gives, not one a client can compute; the
+guardrail stops the losing arm and both workers then send its units to control."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tests.thumbnail_bandit.service.servers import running_service
 
 pytestmark = pytest.mark.slow
 
-UNITS = 80
+UNITS = 200  # the smallest arm (30%) then has ~180 decisions: past the 100 a verdict needs
 WINDOW_S = 8
 CLOSE = {"Connection": "close"}  # a new connection per request: both workers answer
 
@@ -96,7 +96,7 @@ def test_an_experiment_through_serve_on_postgresql(pg_schema_url: str, tmp_path:
         assert started.status_code == 201, started.text
         time.sleep(6)  # both workers' next reload (5 s) picks the experiment up
         arms: dict[str, set[str | None]] = {}
-        for _ in range(4):
+        for _ in range(3):
             for u in range(UNITS):
                 arm = _rank(base, keys.rank, f"member-{u}", baseline)
                 arms.setdefault(f"member-{u}", set()).add(arm)

@@ -33,7 +33,9 @@ def pushdown_ips(
     log: str | Path | storage.Log, table: StaticTable, *, title: str | None = None
 ) -> PushdownResult:
     """IPS (with its normal 95% interval), SNIPS and the effective sample size of a static
-    table, from sums the database computes (`storage.Log.replay_sums`)."""
+    table, from sums the database computes (`storage.Log.replay_sums`). The interval uses
+    the sample variance alone; in memory, `evaluate` also floors it with the variance the
+    logged pmf implies, so its interval can be wider on a log whose draws were quiet."""
     with log_errors(), storage.using_log(log, migrate=False) as opened:
         sums = opened.replay_sums(table.table, storage.JoinedFilter(title=title))
     if not sums.n:

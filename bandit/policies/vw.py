@@ -43,7 +43,7 @@ CB_TYPES = ("mtr", "ips", "dr", "dm")
 NAMESPACES = "uai"
 
 
-SHARED_CACHE = 4_096
+SHARED_CACHE = 16_384
 """Contexts whose shared line a policy keeps (by identity), before it starts afresh."""
 
 

@@ -115,9 +115,9 @@ def _check_titles_free(session: Session, titles: Sequence[str]) -> None:
         )
 
 
-def get(session: Session, name: str, *, for_update: bool = False) -> Experiment:
+def get(session: Session, name: str) -> Experiment:
     """Raises UnknownExperiment."""
-    return _to_record(_row(session, name, for_update))
+    return _to_record(_row(session, name))
 
 
 def _row(session: Session, name: str, for_update: bool = False) -> ExperimentRow:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 import storage
@@ -88,7 +87,3 @@ def lineage(reward: str, experiment: str, arm: str) -> str:
 def checkpoint_version(spec: str) -> int | None:
     kind, _, rest = spec.partition(":")
     return int(rest) if kind == "checkpoint" else None
-
-
-def shares(arms: Mapping[str, int]) -> str:
-    return ", ".join(f"{name} {share}%" for name, share in arms.items())

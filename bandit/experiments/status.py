@@ -143,7 +143,6 @@ class Outcomes:
     """Index into the experiment's arms."""
     probability: np.ndarray
     reward: np.ndarray
-    created_at: list[Any]
 
 
 def outcomes(log: storage.Log, experiment: storage.Experiment) -> Outcomes:
@@ -156,7 +155,6 @@ def outcomes(log: storage.Log, experiment: storage.Experiment) -> Outcomes:
         arm=np.array([index.get(a, -1) for a, _ in assigned], dtype=int),
         probability=np.array([p for _, p in assigned], dtype=float),
         reward=np.array([r.reward for r in rows], dtype=float),
-        created_at=[r.created_at for r in rows],
     )
 
 

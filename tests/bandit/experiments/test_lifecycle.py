@@ -178,6 +178,13 @@ def test_bad_experiments_are_refused(log: storage.Log) -> None:
         start_experiment(log, "x", ["t"], ["a=head", "b=baseline:100"])
     with pytest.raises(InvalidExperiment, match="arm spec"):
         start_experiment(log, "x", ["t"], ["a=head:50", "b=bogus:50"])
+    # Settings go through the policy's typed constructor: none becomes a VW option.
+    with pytest.raises(InvalidExperiment, match="interactions must be pairs"):
+        start_experiment(
+            log, "x", ["t"], ["a=head:50", "b=policy:vw?interactions=ua%20-f%20/tmp/m.vw:50"]
+        )
+    with pytest.raises(InvalidExperiment, match="learning_rate must be a number"):
+        start_experiment(log, "x", ["t"], ["a=head:50", "b=policy:vw?learning_rate=1%20-d%20x:50"])
     with pytest.raises(InvalidExperiment, match="no setting"):
         start_experiment(log, "x", ["t"], ["a=head:50", "b=policy:uniform?nope=1:50"])
     with pytest.raises(InvalidExperiment, match="no checkpoint with version 9"):

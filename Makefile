@@ -35,7 +35,9 @@ test: lint browser
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)
-	@command -v wrk >/dev/null || apt-get install -y -qq wrk || echo "wrk missing: bench_service is skipped"
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || \
+		echo "wrk missing: bench_service is skipped"
 	@for script in benchmarks/bench_*.py; do \
 		$(PY) $$script || exit 1; \
 	done

@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+from asgi_rank import stack_cost
 from report import emit
 from scratch_postgres import scratch_schema
 
@@ -316,7 +317,25 @@ def bench(backend: str, url: str, workers: int) -> None:
     )
 
 
+def stack(backend: str, url: str) -> None:
+    """The HTTP stack's own cost per rank, in process: fast path against the full route."""
+    token = _seed(url)
+    cost = stack_cost(url, token)
+    emit(
+        f"HTTP stack per rank, in process ({backend})",
+        cost["fast_path"],
+        "ms",
+        baseline=cost["route"],
+        baseline_name="the same ranks through FastAPI's route (what answered them before)",
+        choose_many_ms=round(cost["choose_many"], 4),
+        stack_over_choose_ms=round(cost["fast_path"] - cost["choose_many"], 4),
+        route_over_choose_ms=round(cost["route"] - cost["choose_many"], 4),
+    )
+
+
 def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        stack("SQLite", str(Path(folder) / "stack.sqlite"))
     if shutil.which("wrk") is None:
         print(
             json.dumps(

@@ -45,11 +45,14 @@ class IdRule:
         return value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def check_printable(what: str, text: str, error: type[Exception]) -> None:
     """Refuse text that a log should not hold: control characters (NUL, which PostgreSQL
     cannot store; tabs, newlines and the rest, which forge lines in terminals and logs) and
     lone surrogates (not valid Unicode, so not storable as UTF-8)."""
-    if any(ord(c) < 32 or c == "\x7f" for c in text):
+    if _CONTROL.search(text):
         raise error(f"{what} contains a control character (NUL or similar)")
     try:
         text.encode("utf-8")

@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from thumbnail_bandit.service import access_log, problems
 from thumbnail_bandit.service.middleware import BodyLimit, KeyFirst, RequestMetrics
+from thumbnail_bandit.service.rank_fast_path import RankFastPath
 from thumbnail_bandit.service.routes import (
     artwork,
     events,
@@ -77,6 +78,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(RequestMetrics)
+    # Outermost: a well-formed rank is answered before any of the above (it counts itself).
+    app.add_middleware(
+        RankFastPath, max_body_bytes=settings.max_body_bytes, cors=bool(settings.origins)
+    )
     return app
 
 

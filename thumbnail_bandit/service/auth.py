@@ -50,14 +50,22 @@ def require(scope: str) -> Callable[..., Awaitable[storage.ApiKey]]:
             raise Problem(
                 403, "wrong-scope", f"key {key.name!r} lacks the {scope!r} scope this route needs"
             )
-        wait = state.buckets.take(key.key_id)
-        if wait > 0:
-            raise Problem(
-                429,
-                "rate-limited",
-                f"key {key.name!r} is over its rate of {state.settings.rate_per_s:g} requests/s",
-                {"Retry-After": state.buckets.retry_after(wait)},
-            )
+        limited = over_rate(state, key)
+        if limited is not None:
+            raise limited
         return key
 
     return dependency
+
+
+def over_rate(state: ServiceState, key: storage.ApiKey) -> Problem | None:
+    """Take one of the key's rate-limit tokens; the 429 to answer if there was none."""
+    wait = state.buckets.take(key.key_id)
+    if wait <= 0:
+        return None
+    return Problem(
+        429,
+        "rate-limited",
+        f"key {key.name!r} is over its rate of {state.settings.rate_per_s:g} requests/s",
+        {"Retry-After": state.buckets.retry_after(wait)},
+    )

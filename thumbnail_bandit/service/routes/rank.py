@@ -1,4 +1,7 @@
-"""``POST /v1/rank``: choose artwork for one or several titles; logged before the answer."""
+"""``POST /v1/rank``: choose artwork for one or several titles; logged before the answer.
+
+Well-formed ranks are answered by `rank_fast_path.RankFastPath` before they reach this route;
+the route answers the rest (and is what the schema describes). Both call `answer`."""
 
 from __future__ import annotations
 
@@ -9,9 +12,17 @@ from storage.keys import RANK
 from thumbnail_bandit.service import metrics
 from thumbnail_bandit.service.auth import require, state_of
 from thumbnail_bandit.service.problems import responses
+from thumbnail_bandit.service.runtime import ServiceState
 from thumbnail_bandit.service.schemas import RankedArtwork, RankRequest, RankResponse
 
 router = APIRouter(tags=["rank"])
+
+_ONLINE = {
+    (False, False): metrics.DECISIONS.labels("online", "active"),
+    (False, True): metrics.DECISIONS.labels("online", "deferred"),
+    (True, False): metrics.DECISIONS.labels("apprentice", "active"),
+    (True, True): metrics.DECISIONS.labels("apprentice", "deferred"),
+}
 
 
 @router.post(
@@ -27,7 +38,12 @@ async def rank(
 ) -> RankResponse:
     """Every decision is in the log before this answers, all of them or none. The same
     ``event_id`` sent again with the same request answers what was logged the first time."""
-    state = state_of(request)
+    return await answer(state_of(request), body, str(request.base_url))
+
+
+async def answer(state: ServiceState, body: RankRequest, base_url: str) -> RankResponse:
+    """Choose (the decisions are logged before this returns), count, and say where each image
+    is: under ``--public-base-url``, else this service's own ``/artwork``."""
     decisions = await state.run(
         lambda: state.chooser.choose_many(
             body.titles,
@@ -38,14 +54,12 @@ async def rank(
             unit_id=body.unit_id,
         )
     )
-    version = state.chooser.checkpoint_version_
-    metrics.POLICY_VERSION.set(version)
-    activation = "deferred" if body.defer_activation else "active"
+    metrics.POLICY_VERSION.set(state.chooser.checkpoint_version_)
     for d in decisions:
-        metrics.DECISIONS.labels("apprentice" if d.apprentice else "online", activation).inc()
+        _ONLINE[d.apprentice, body.defer_activation].inc()
         if d.policy_agreed:
             metrics.APPRENTICE_AGREED.inc()
-    base = state.settings.public_base_url or str(request.base_url).rstrip("/") + "/artwork"
+    base = state.settings.public_base_url or base_url.rstrip("/") + "/artwork"
     return RankResponse(
         decisions=[
             RankedArtwork(

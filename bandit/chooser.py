@@ -18,7 +18,7 @@ from typing import Any
 
 import storage
 from bandit.context import Context
-from bandit.decide import Request, Unservable, decide
+from bandit.decide import Request, decide
 from bandit.errors import (
     BanditError,
     ConflictingRecord,
@@ -33,7 +33,8 @@ from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
 from bandit.records import Arm, ArtworkExplanation, Decision
-from storage import EVENT_ID, TITLE_ID, UNIT_ID, same_json
+from bandit.rows import PreparedRow, RowRequest, excluded_ids, logged_answers
+from storage import EVENT_ID, TITLE_ID, UNIT_ID
 
 #: What reward() and activate() return, re-exported so callers need not import storage.
 RewardReceipt = storage.RewardReceipt
@@ -198,19 +199,61 @@ class ArtworkChooser:
         """`choose` for several titles at once (a row of a home page), logged in one commit:
         every decision or none. With several titles, title ``i``'s event id is
         ``f"{event_id}-{i}"``."""
+        row = RowRequest(title_ids, context, event_id, excluded, defer_activation, unit_id)
+        return self._serve(self._prepare(row))
+
+    def choose_rows(self, rows: Sequence[RowRequest]) -> list[list[Decision] | BanditError]:
+        """Several independent `choose_many` calls (concurrent requests, say), logged in one
+        commit when all of them can be, so they wait for one durable write instead of one
+        each. Each row's answer, or the error `choose_many` would have raised for it: a row
+        that fails is not logged, and the others are then logged one by one, as they would
+        have been without it."""
+        outcomes: list[list[Decision] | BanditError | PreparedRow] = []
+        for row in rows:
+            try:
+                outcomes.append(self._prepare(row))
+            except BanditError as exc:
+                outcomes.append(exc)
+        ready = [o for o in outcomes if isinstance(o, PreparedRow)]
+        if len(ready) > 1:
+            try:
+                with log_errors():
+                    logged = self._writer.serve_many([r for p in ready for r in p.requests])
+            except BanditError:
+                pass  # which row failed, and how, is found by serving each on its own
+            else:
+                shared = iter(logged)
+                answers = {id(p): p.answers([next(shared) for _ in p.requests]) for p in ready}
+                outcomes = [answers.get(id(o), o) for o in outcomes]
+            finally:
+                for p in ready:
+                    self._stop_unservable(p)
+        served: list[list[Decision] | BanditError] = []
+        for outcome in outcomes:
+            if isinstance(outcome, PreparedRow):
+                try:
+                    served.append(self._serve(outcome))
+                except BanditError as exc:
+                    served.append(exc)
+            else:
+                served.append(outcome)
+        return served
+
+    def _prepare(self, row: RowRequest) -> PreparedRow:
+        """Check a row and make its (title, decide) pairs; nothing is read or logged yet."""
+        context = row.context
         ctx = context if isinstance(context, Context) else Context.from_mapping(context)
+        title_ids = list(row.title_ids)
         if not title_ids:
             raise InvalidContext("name at least one title")
         for title_id in title_ids:
             TITLE_ID.check(title_id, InvalidContext)
         if len(set(title_ids)) != len(title_ids):
-            raise InvalidContext(f"a title is named twice: {list(title_ids)}")
-        skip = _excluded_ids(excluded)
-        if unit_id is not None:
-            UNIT_ID.check(unit_id, InvalidContext)
-        given = event_id is not None
-        if event_id is None:
-            event_id = uuid.uuid4().hex
+            raise InvalidContext(f"a title is named twice: {title_ids}")
+        skip = excluded_ids(row.excluded)
+        if row.unit_id is not None:
+            UNIT_ID.check(row.unit_id, InvalidContext)
+        event_id = uuid.uuid4().hex if row.event_id is None else row.event_id
         event_ids = (
             [event_id]
             if len(title_ids) == 1
@@ -223,76 +266,53 @@ class ArtworkChooser:
         record: dict[str, Any] = {}
         if skip:
             record["excluded"] = sorted(skip)
-        if defer_activation:
+        if row.defer_activation:
             record["deferred"] = True
         request = Request(
             ctx,
             ctx.as_json(),
             skip,
             record,
-            defer_activation,
+            row.defer_activation,
             self._salt,
             self.clock,
             self.reward_window,
         )
-        images: dict[int, storage.Artwork] = {}
-        unservable = Unservable()
+        prepared = PreparedRow(title_ids, event_ids, row.event_id is not None, request, [])
 
         def decider(title_id: str, eid: str) -> storage.Decide:
-            route = self._router.route(title_id, head, unit_id, eid)
+            route = self._router.route(title_id, head, row.unit_id, eid)
 
             def decide_title(title: storage.ServedTitle) -> storage.NewDecision:
-                images.update((a.id, a) for a in title.artworks)
-                return decide(request, route, title_id, eid, title, unservable)
+                prepared.images.update((a.id, a) for a in title.artworks)
+                return decide(request, route, title_id, eid, title, prepared.unservable)
 
             return decide_title
 
-        requests = [(t, decider(t, e)) for t, e in zip(title_ids, event_ids, strict=True)]
+        prepared.requests = [(t, decider(t, e)) for t, e in zip(title_ids, event_ids, strict=True)]
+        return prepared
+
+    def _serve(self, row: PreparedRow) -> list[Decision]:
+        """Log one prepared row in its own commit, and answer it."""
         try:
             with log_errors():
-                logged = self._writer.serve_many(requests)
+                logged = self._writer.serve_many(row.requests)
         except NoActiveArtwork as exc:
-            raise self._nothing_to_choose(str(exc), bool(skip)) from None
+            raise self._nothing_to_choose(str(exc), bool(row.request.skip)) from None
         except ConflictingRecord:
-            if not given:
+            if not row.given:
                 raise
             # A retry after the policy moved on: answer what was logged the first time.
-            return self._logged_answers(title_ids, event_ids, request.logged_context, record)
+            return logged_answers(self._log, row)
         finally:
-            for route, why in unservable:
-                assert route.assignment is not None and route.experiment is not None
-                self._router.fail(route.experiment, route.assignment.arm, why)
-        return [_decision(d, images.get(d.artwork_id)) for d in logged]
+            self._stop_unservable(row)
+        return row.answers(logged)
 
-    def _logged_answers(
-        self,
-        title_ids: Sequence[str],
-        event_ids: Sequence[str],
-        context: Mapping[str, Any],
-        request: Mapping[str, Any],
-    ) -> list[Decision]:
-        """The first answers to a request sent again under the same event id: the same
-        titles, context (types included), excluded artworks and deferral, or 409."""
-        with log_errors():
-            try:
-                found = [self._log.decision(eid) for eid in event_ids]
-            except storage.UnknownEvent:
-                found = []
-            same = len(found) == len(title_ids) and all(
-                d.title_id == t
-                and same_json(d.context, context)
-                and d.exploration.get("excluded", []) == request.get("excluded", [])
-                and d.exploration.get("deferred", False) == request.get("deferred", False)
-                for d, t in zip(found, title_ids, strict=True)
-            )
-            if not same:
-                raise ConflictingRecord(
-                    f"event id {event_ids[0]!r} was already used for another request (other"
-                    " titles, context, excluded artworks or deferral); event ids must be"
-                    " unique per decision"
-                )
-            images = self._log.artworks_by_id({d.artwork_id for d in found})
-        return [_decision(d, images.get(d.artwork_id)) for d in found]
+    def _stop_unservable(self, row: PreparedRow) -> None:
+        for route, why in row.unservable:
+            assert route.assignment is not None and route.experiment is not None
+            self._router.fail(route.experiment, route.assignment.arm, why)
+        row.unservable.clear()
 
     def activate(self, event_id: str) -> ActivationReceipt:
         """Say that a decision ranked with ``defer_activation`` was shown, so that it is
@@ -369,30 +389,3 @@ class ArtworkChooser:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _excluded_ids(excluded: Iterable[int]) -> frozenset[int]:
-    ids = list(excluded)
-    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
-        raise InvalidContext(f"excluded artwork ids must be integers: {ids!r}")
-    return frozenset(ids)
-
-
-def _decision(
-    d: storage.NewDecision | storage.LoggedDecision, image: storage.Artwork | None
-) -> Decision:
-    return Decision(
-        event_id=d.event_id,
-        title_id=d.title_id,
-        artwork_id=d.artwork_id,
-        probability=d.probability,
-        pmf=d.pmf,
-        candidate_ids=d.candidate_ids,
-        policy_version=d.policy_version,
-        image_path="" if image is None else image.image_path,
-        image_sha256=None if image is None else image.content_sha256,
-        activated=d.activated,
-        policy_pmf=d.policy_pmf,
-        experiment=None if d.assignment is None else d.exploration.get("experiment"),
-        arm=None if d.assignment is None else d.assignment.arm,
-    )

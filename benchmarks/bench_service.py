@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).parent))
 from asgi_rank import stack_cost
@@ -32,6 +33,7 @@ from scratch_postgres import scratch_schema
 
 from bandit import ArtworkChooser, Context
 from storage import NewArtwork, open_log
+from storage.engine import normalise_url
 
 ARTWORKS = 8
 IN_PROCESS = 3_000
@@ -236,8 +238,33 @@ def server_side_ms(base: str) -> float:
     return 1e3 * values["_sum"] / values["_count"] if values.get("_count") else float("nan")
 
 
+def commit_latency(url: str, commits: int = 1_000) -> tuple[float, float]:
+    """p50 and p99 ms of one-row INSERT + COMMIT on ``url``: the durable write under every
+    rank, alone (on PostgreSQL, the server flushing its write-ahead log)."""
+    engine = create_engine(normalise_url(url))
+    times = []
+    with engine.connect() as conn:
+        conn.execute(text("CREATE TABLE commit_probe (x integer)"))
+        conn.commit()
+        for i in range(commits):
+            started = time.perf_counter()
+            conn.execute(text("INSERT INTO commit_probe VALUES (:x)"), {"x": i})
+            conn.commit()
+            times.append(time.perf_counter() - started)
+        conn.execute(text("DROP TABLE commit_probe"))
+        conn.commit()
+    engine.dispose()
+    times.sort()
+    return times[len(times) // 2] * 1e3, times[int(len(times) * 0.99)] * 1e3
+
+
 def bench(backend: str, url: str, workers: int) -> None:
     token = _seed(url)
+    # SQLite's own commit is the log's (WAL) and does not wait for the disk: only PostgreSQL's.
+    floor = {}
+    if backend == "PostgreSQL":
+        p50, p99 = commit_latency(url)
+        floor = {"commit_alone_p50_ms": round(p50, 3), "commit_alone_p99_ms": round(p99, 3)}
     base_rate, base_p50, base_p99 = in_process(url)
     decisions_for_signals(url)
     with tempfile.TemporaryDirectory() as folder:
@@ -286,6 +313,7 @@ def bench(backend: str, url: str, workers: int) -> None:
         baseline=base_p99,
         baseline_name="in-process choose() p99",
         target=10.0,
+        **floor,
         offered_rate=round(paced["rate"], 1),
         p50_ms=round(paced["p50_ms"], 3),
         non_2xx=paced["non_2xx"],

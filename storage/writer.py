@@ -255,7 +255,13 @@ class DecisionWriter:
         decision is logged, or none is."""
 
         def work(cursor: Any) -> list[NewDecision]:
-            decisions = [decide(self._served_title(cursor, t)) for t, decide in requests]
+            titles: dict[str, ServedTitle] = {}  # one read per title, however many ask
+            decisions = []
+            for title_id, decide in requests:
+                title = titles.get(title_id)
+                if title is None:
+                    title = titles[title_id] = self._served_title(cursor, title_id)
+                decisions.append(decide(title))
             self._insert_checked(cursor, decisions)
             return decisions
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 import storage
+from bandit.rows import RowRequest
 from storage.keys import RANK
 from thumbnail_bandit.service import metrics
 from thumbnail_bandit.service.auth import require, state_of
@@ -44,8 +45,8 @@ async def rank(
 async def answer(state: ServiceState, body: RankRequest, base_url: str) -> RankResponse:
     """Choose (the decisions are logged before this returns), count, and say where each image
     is: under ``--public-base-url``, else this service's own ``/artwork``."""
-    decisions = await state.run(
-        lambda: state.chooser.choose_many(
+    decisions = await state.rank(
+        RowRequest(
             body.titles,
             body.context.model_dump(),
             event_id=body.event_id,

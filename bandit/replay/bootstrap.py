@@ -90,20 +90,21 @@ def resample(
         refit = False
     pi_logged = pi.at(data.chosen)
     r = data.reward
-    linear = np.column_stack(
-        [w * r, w, pi_logged * r, pi_logged, w_clipped * r, np.ones(n)]
-        + (
-            []
-            if refit
-            else [
-                model.expect(pi),
-                w * (r - model.at(data.chosen)),
-                w_clipped * (r - model.at(data.chosen)),
-            ]
-        )
+    linear = [w * r, w, pi_logged * r, pi_logged, w_clipped * r, None] + (
+        []
+        if refit
+        else [
+            model.expect(pi),
+            w * (r - model.at(data.chosen)),
+            w_clipped * (r - model.at(data.chosen)),
+        ]
     )
+    # Column by column: stacking the rows first would copy them and hand bincount strides.
     per_unit = np.column_stack(
-        [np.bincount(unit, weights=column, minlength=n_units) for column in linear.T]
+        [
+            np.bincount(unit, weights=column, minlength=n_units).astype(np.float64)
+            for column in linear
+        ]
     )
     rng = np.random.default_rng(seed)
     weights = rng.poisson(1.0, size=(max(draws, 0), n_units)).astype(np.float64)

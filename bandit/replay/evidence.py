@@ -18,7 +18,7 @@ from bandit.replay.bootstrap import Resamples, resample
 from bandit.replay.data import LoggedData
 from bandit.replay.intervals import effective_size, z_value
 from bandit.replay.reward_model import RewardModel, cross_fitted_rewards
-from bandit.replay.sparse import FloatArray, GroupedPmf
+from bandit.replay.sparse import FloatArray, GroupedPmf, IntArray
 
 
 @dataclass(frozen=True)
@@ -113,33 +113,72 @@ def _pmf_variances(
     logged = data.logged_pmf
     if logged is None:
         return None
-    rows, entries = logged.row_entries()
-    actions = logged.actions[entries]
-    p = np.maximum(logged.probs[entries], 1e-12)
-    target = pi.probability(rows, actions)
-    r_hat = model.tables[model.fold[rows], model.segment_index[rows], actions]
-    # p * w^2 = target^2 / p. Rows come in ascending order, so a row's terms are one run:
-    # summed by reduceat over the runs (several times faster than a bincount each).
-    starts = np.flatnonzero(np.diff(rows, prepend=-1))
-    owners = rows[starts]
+    actions, probs = logged.entries()
+    p = np.maximum(probs, 1e-12)
+    target = pi.probability_on(logged, actions)
+    tables = model.tables
+    # r_hat[fold, segment, action] as one gather: each row's offset into the flat table,
+    # plus the entries' actions.
+    offset = (model.fold * tables.shape[1] + model.segment_index) * tables.shape[2]
+    width = logged.row_width
+    if width:  # a (rows, width) grid: no per-entry row index to build and gather with
+        r_hat = tables.ravel()[offset[:, None] + actions.reshape(data.n, width)].ravel()
+    else:
+        rows, _ = logged.row_entries()
+        r_hat = tables.ravel()[offset[rows] + actions]
+    sums = _RowSums(data.n, *logged.row_runs(), width)
+    # p * w^2 = target^2 / p. Each estimator's variance is made of a few sums per row; each
+    # is taken once, and the estimators combine them.
+    # Fresh 8M-entry arrays cost page faults as well as arithmetic: temporaries are reused.
+    ratio = target / p
+    weighted = target * ratio
+    spread = np.subtract(1.0, r_hat)
+    np.multiply(spread, r_hat, out=spread)
+    sum_target, mean = sums.total(target), sums.dot(target, r_hat)
+    sum_weighted, sum_weighted_r = sums.total(weighted), sums.dot(weighted, r_hat)
+    dr = sums.dot(weighted, spread)
+    variances = {
+        "ips": sum_weighted_r - mean**2,
+        "snips": (1.0 - 2.0 * snips) * sum_weighted_r
+        + snips * snips * sum_weighted
+        - (mean - snips * sum_target) ** 2,
+        "dr": dr,
+        "clipped-ips": sum_weighted_r - mean**2,
+        "clipped-dr": dr,
+    }
+    if len(ratio) and ratio.max() > clip:  # some weights are clipped: those two differ
+        clipped = np.minimum(ratio, clip, out=ratio)
+        terms = np.multiply(p, clipped, out=p)  # p * clipped
+        clipped_mean = sums.dot(terms, r_hat)
+        clipped_weighted = np.multiply(terms, clipped, out=terms)  # p * clipped^2
+        variances["clipped-ips"] = sums.dot(clipped_weighted, r_hat) - clipped_mean**2
+        variances["clipped-dr"] = sums.dot(clipped_weighted, spread)
+    return variances
 
-    def per_row(values: FloatArray) -> FloatArray:
-        out: FloatArray = np.zeros(data.n)
-        if len(starts):
-            out[owners] = np.add.reduceat(values, starts)
+
+class _RowSums:
+    """Sums of per-entry terms by row, rows in ascending order, each row's terms one run.
+    When every row has the same number of entries (the same candidate set size, the usual
+    case) the entries are a (rows, width) matrix and a row's sum is a product with it, with
+    no temporary array; otherwise ``reduceat`` over the runs (several times faster than a
+    bincount each)."""
+
+    def __init__(self, n: int, starts: IntArray, owners: IntArray, width: int) -> None:
+        self.n, self.starts, self.owners, self.width = n, starts, owners, width
+
+    def total(self, values: FloatArray) -> FloatArray:
+        if self.width:
+            summed: FloatArray = values.reshape(self.n, self.width) @ np.ones(self.width)
+            return summed
+        out: FloatArray = np.zeros(self.n)
+        if len(self.starts):
+            out[self.owners] = np.add.reduceat(values, self.starts)
         return out
 
-    clipped = np.minimum(target / p, clip)
-    weighted = target * target / p
-    clipped_weighted = p * clipped * clipped
-    spread = r_hat * (1.0 - r_hat)
-    mean = per_row(target * r_hat)
-    clipped_mean = per_row(p * clipped * r_hat)
-    return {
-        "ips": per_row(weighted * r_hat) - mean**2,
-        "snips": per_row(weighted * (r_hat - 2.0 * snips * r_hat + snips * snips))
-        - per_row(target * (r_hat - snips)) ** 2,
-        "dr": per_row(weighted * spread),
-        "clipped-ips": per_row(clipped_weighted * r_hat) - clipped_mean**2,
-        "clipped-dr": per_row(clipped_weighted * spread),
-    }
+    def dot(self, a: FloatArray, b: FloatArray) -> FloatArray:
+        """Per row, the sum of ``a * b``."""
+        if self.width:
+            shape = (self.n, self.width)
+            product: FloatArray = np.einsum("ij,ij->i", a.reshape(shape), b.reshape(shape))
+            return product
+        return self.total(a * b)

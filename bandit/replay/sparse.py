@@ -146,16 +146,61 @@ class GroupedPmf:
 
     @cached_property
     def _row_entries(self) -> tuple[IntArray, IntArray]:
-        groups = len(self.indptr) - 1
-        if len(self.of_row) == groups and np.array_equal(self.of_row, np.arange(groups)):
-            # A group per row, in row order (a policy's pmf, the logged pmf): the entries
-            # are the storage itself, in order.
+        if self.group_per_row:
             return self._owners, np.arange(len(self.actions), dtype=np.int64)
         return expand_slices(self.of_row, self.indptr)
+
+    @cached_property
+    def group_per_row(self) -> bool:
+        """A group per row, in row order (a policy's pmf, the logged pmf): `row_entries`'
+        entries are then the storage itself, in order."""
+        groups = len(self.indptr) - 1
+        return len(self.of_row) == groups and bool(np.array_equal(self.of_row, np.arange(groups)))
+
+    def row_runs(self) -> tuple[IntArray, IntArray]:
+        """Where each row's run of `row_entries` starts, and which rows have one (a row with
+        an empty pmf has none): from the groups' sizes, without a pass over the entries."""
+        return self._row_runs
+
+    @cached_property
+    def _row_runs(self) -> tuple[IntArray, IntArray]:
+        sizes = np.diff(self.indptr)[self.of_row]
+        owners = np.flatnonzero(sizes)
+        starts: IntArray = (np.cumsum(sizes) - sizes)[owners]
+        return starts, owners
 
     def probability(self, rows: IntArray, actions: IntArray) -> FloatArray:
         """The target's probability of ``actions[j]`` for row ``rows[j]`` (0 if not offered)."""
         return self._lookup(self.of_row[rows], actions)
+
+    def entries(self) -> tuple[IntArray, FloatArray]:
+        """The actions and probabilities of every row's entries, rows in order (as
+        `row_entries`); the storage itself when there is a group per row."""
+        if self.group_per_row:
+            return self.actions, self.probs
+        _, entries = self.row_entries()
+        return self.actions[entries], self.probs[entries]
+
+    def probability_on(self, other: GroupedPmf, actions: IntArray) -> FloatArray:
+        """This pmf's probability of each of ``other``'s row entries (their ``actions``, from
+        `entries`): on a (rows, width) grid when its rows are all as wide."""
+        if other.row_width:
+            grid = actions.reshape(len(other.of_row), other.row_width)
+            return self.probability_grid(grid).ravel()
+        rows, _ = other.row_entries()
+        return self.probability(rows, actions)
+
+    def probability_grid(self, actions: IntArray) -> FloatArray:
+        """Shape (n, k): row i's probability of each action in ``actions[i]``."""
+        return self._lookup(self.of_row[:, None], actions)
+
+    @cached_property
+    def row_width(self) -> int:
+        """How many entries every row has; 0 when rows differ (or have none)."""
+        sizes = np.diff(self.indptr)[self.of_row]
+        if not len(sizes) or sizes.min() != sizes.max():
+            return 0
+        return int(sizes[0])
 
     def at(self, actions: IntArray) -> FloatArray:
         """Shape (n,): each row's probability of ``actions[i]`` (the logged action)."""

@@ -48,9 +48,8 @@ def _unsupported_mass(data: LoggedData, pi: GroupedPmf) -> float:
     not list at all): one minus its mass where the logger had support."""
     logged = data.logged_pmf
     assert logged is not None
-    rows, entries = logged.row_entries()
-    supported = logged.probs[entries] >= SUPPORT_FLOOR
-    covered = float(pi.probability(rows[supported], logged.actions[entries][supported]).sum())
+    actions, probs = logged.entries()
+    covered = float(pi.probability_on(logged, actions)[probs >= SUPPORT_FLOOR].sum())
     return max(0.0, 1.0 - covered / data.n)
 
 

@@ -57,7 +57,7 @@ def join_matured(
         # Conflicts with record_reward's FOR SHARE, so a reward is either in time and seen
         # here, or sees this join and is flagged late.
         matured = matured.with_for_update(of=DecisionRow)
-    event_ids = list(session.scalars(matured))
+    event_ids = list(session.connection().execute(matured).scalars())
     if not event_ids:
         return 0
     in_time = select(RewardRow.event_id, RewardRow.value).where(

@@ -3,11 +3,25 @@ sums of inverse-propensity estimators computed by the database itself."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Double, Select, String, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import (
+    Double,
+    Select,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -65,9 +79,11 @@ def joined_examples(
             j.seq,
             d.event_id,
             d.title_id,
-            d.context,
-            d.candidate_ids,
-            d.pmf,
+            # As text, decoded below once per distinct document: a log repeats contexts
+            # and candidate lists row after row.
+            cast(d.context, Text),
+            cast(d.candidate_ids, Text),
+            cast(d.pmf, Text),
             d.artwork_id,
             d.probability,
             d.policy_version,
@@ -85,14 +101,15 @@ def joined_examples(
     # Core, on the session's connection: column rows need none of the ORM's loading; fetched
     # at once and unpacked by position (per-row fetches and named access cost a third more).
     rows = session.connection().execute(query).all()
+    contexts, ids, pmfs = _memo(json.loads), _memo(_tuple), _memo(_tuple)
     return [
         JoinedExample(
             seq=seq,
             event_id=event_id,
             title_id=title_id,
-            context=context,
-            candidate_ids=tuple(candidate_ids),
-            pmf=tuple(pmf),
+            context=contexts(context),
+            candidate_ids=ids(candidate_ids),
+            pmf=pmfs(pmf),
             artwork_id=artwork_id,
             probability=probability,
             policy_version=policy_version,
@@ -115,6 +132,24 @@ def joined_examples(
             rewarded,
         ) in rows
     ]
+
+
+def _memo(decode: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``decode``, run once per distinct text. Rows with equal text share one value: the
+    records type it read-only (a context is a ``Mapping``), and nothing writes to it."""
+    seen: dict[str, Any] = {}
+
+    def decoded(text: str) -> Any:
+        value = seen.get(text)
+        if value is None:
+            value = seen[text] = decode(text)
+        return value
+
+    return decoded
+
+
+def _tuple(text: str) -> tuple[Any, ...]:
+    return tuple(json.loads(text))
 
 
 def decision_for_event(session: Session, event_id: str) -> LoggedDecision:

@@ -194,13 +194,11 @@ class SegmentMixPolicy(Policy):
 
     def learn(self, examples: Sequence[LearningExample]) -> None:
         # Score the batch against the members as they were when it was served, then update.
-        members = [
-            (
-                self.vw.probability_of(ex.context, ex.arms, ex.chosen),
-                float(self.thompson.probabilities(ex.context, ex.arms)[ex.chosen]),
-            )
-            for ex in examples
-        ]
+        members = zip(
+            self.vw.chosen_probabilities(examples),
+            self.thompson.chosen_probabilities(examples),
+            strict=True,
+        )
         for (vw_p, ts_p), ex in zip(members, examples, strict=True):
             segment = ex.context.segment
             records = [self._snips[segment]]

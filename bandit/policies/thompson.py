@@ -90,6 +90,19 @@ class ThompsonPolicy(Policy):
             self._pmfs.popitem(last=False)
         return pmf.copy()
 
+    def chosen_probabilities(self, examples: Sequence[LearningExample]) -> list[float]:
+        """Each example's probability of its chosen artwork, from the posteriors as they are
+        now: one pmf per distinct (segment, candidates) in the batch."""
+        pmfs: dict[tuple[str, tuple[int, ...]], Pmf] = {}
+        chosen = []
+        for ex in examples:
+            key = (ex.context.segment, tuple(arm.id for arm in ex.arms))
+            pmf = pmfs.get(key)
+            if pmf is None:
+                pmf = pmfs[key] = self.probabilities(ex.context, ex.arms)
+            chosen.append(float(pmf[ex.chosen]))
+        return chosen
+
     def learn(self, examples: Sequence[LearningExample]) -> None:
         batch: defaultdict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
         for ex in examples:

@@ -190,10 +190,30 @@ class VWPolicy(Policy):
         actions = [self._action_line(a) for a in arms]
         with self._lock:
             scores = self._run(vw_text.with_shared(self._shared_line(context), actions), False)
+        return self._pmf_list(scores)[index]
+
+    def chosen_probabilities(self, examples: Sequence[LearningExample]) -> list[float]:
+        """Each example's `probability_of` its chosen artwork, from the model as it is now.
+
+        A batch repeats (context, candidates) pairs, and with the model fixed the same text
+        scores the same: each distinct example text is scored once (a mixture scores every
+        example it learns this way)."""
+        pmfs: dict[tuple[str, tuple[str, ...]], list[float]] = {}
+        chosen = []
+        with self._lock:
+            for ex in examples:
+                key = (self._shared_line(ex.context), tuple(self._action_line(a) for a in ex.arms))
+                pmf = pmfs.get(key)
+                if pmf is None:
+                    pmf = pmfs[key] = self._pmf_list(self._run(vw_text.with_shared(*key), False))
+                chosen.append(pmf[ex.chosen])
+        return chosen
+
+    def _pmf_list(self, scores: list[float]) -> list[float]:
         pmf = _normalised_list(scores)
         if self.floor:
             pmf = _normalised_list([(1.0 - self.floor) * p + self.floor / len(pmf) for p in pmf])
-        return pmf[index]
+        return pmf
 
     def learn(self, examples: Sequence[LearningExample]) -> None:
         # RegCB fits its cost regression to what was shown, unweighted (Foster et al., 2018).

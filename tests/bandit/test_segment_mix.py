@@ -111,6 +111,42 @@ def test_each_member_is_scored_against_the_state_that_served_the_batch() -> None
     assert vw_sum <= vw_w and ts_sum <= ts_w
 
 
+@pytest.mark.parametrize("exploration", ["regcbopt", "squarecb", "bag"])
+def test_scoring_each_distinct_example_once_learns_what_scoring_every_example_learns(
+    exploration: str,
+) -> None:
+    """The members score a batch once per distinct (context, candidates): with the model
+    fixed, equal text scores equally, and VW's predictions leave its weights alone, so the
+    learned model is the one that scoring every example would give."""
+    rng = np.random.default_rng(4)
+    contexts = [Context(f"s{i % 3}", {"hour": i % 5}) for i in range(12)]
+    history = [
+        LearningExample(
+            contexts[int(rng.integers(12))],
+            ARMS if i % 4 else ARMS[:2],
+            int(rng.integers(2)),
+            0.5,
+            float(rng.random() < 0.3),
+        )
+        for i in range(400)
+    ]
+    batched, one_by_one = (SegmentMixPolicy(vw={"exploration": exploration}) for _ in range(2))
+    for batch in (history[:200], history[200:]):
+        scored = [one_by_one.vw.probability_of(e.context, e.arms, e.chosen) for e in batch]
+        assert batched.vw.chosen_probabilities(batch) == scored
+        thompson = [
+            float(one_by_one.thompson.probabilities(e.context, e.arms)[e.chosen]) for e in batch
+        ]
+        assert batched.thompson.chosen_probabilities(batch) == thompson
+        batched.learn(batch)
+        one_by_one.vw.learn(batch)  # the same model, after one prediction per example
+        one_by_one.thompson.learn(batch)
+    for context in contexts:
+        assert np.array_equal(
+            batched.vw.probabilities(context, ARMS), one_by_one.vw.probabilities(context, ARMS)
+        )
+
+
 def test_learning_through_checkpoints_equals_learning_in_one_object() -> None:
     """What `PolicyAgent` and the learner do: rebuild from the saved bytes after every batch."""
     kept, rebuilt = SegmentMixPolicy(), SegmentMixPolicy()

@@ -1,18 +1,10 @@
 """`ServiceState`: what one worker process holds.
 
-The chooser (its VW workspace and its decision writer) is not thread-safe, so every call into
-the library runs on one thread. Which one depends on the log:
+Every library call goes through `LibraryCalls`, which decides on which thread it runs (the
+event loop's on SQLite, a thread of its own on PostgreSQL) and logs ranks that arrive together
+in one commit.
 
-* **SQLite: the event loop's own.** A rank costs a fraction of a millisecond of CPU and its
-  commit does not wait for the disk, so running it inline blocks the loop no longer than
-  parsing the request does. A dedicated library thread was tried first and halved
-  throughput (693 against 1,204 requests/s here, wrk): every hand-off between two threads
-  that both want the GIL can wait for the interpreter's 5 ms switch interval.
-* **PostgreSQL: a library thread** (`LibraryThread`), because there a commit waits for the
-  server's disk and the GIL is free meanwhile; ranks that arrive during one commit share the
-  next.
-
-The cost of inline calls: while the database stalls (not refuses) a worker answers nothing,
+The cost of inline calls on SQLite: while the database stalls (not refuses) a worker answers nothing,
 /healthz included; run several workers behind the load balancer.
 """
 
@@ -28,7 +20,7 @@ from bandit.chooser import ArtworkChooser
 from bandit.log_boundary import log_errors
 from bandit.records import Decision
 from bandit.rows import RowRequest
-from thumbnail_bandit.service.library_thread import LibraryThread
+from thumbnail_bandit.service.library_calls import LibraryCalls
 from thumbnail_bandit.service.rate_limit import TokenBuckets
 from thumbnail_bandit.service.settings import ServiceSettings
 
@@ -47,28 +39,18 @@ class ServiceState:
             reward_window=settings.reward_window,
             reload_every_s=settings.reload_every_s,
         )
-        self.library = None if self.log.dialect == "sqlite" else LibraryThread(self.chooser)
+        self.library = LibraryCalls(self.chooser, own_thread=self.log.dialect != "sqlite")
         self.buckets = TokenBuckets(settings.rate_per_s, settings.burst)
         # sha256(token) -> (key, trusted until): the token itself is never kept.
         self._keys: dict[str, tuple[storage.ApiKey, float]] = {}
 
     async def run(self, work: Callable[[], T]) -> T:
-        """Run a library call; the one place that decides on which thread (see above)."""
-        if self.library is None:
-            return work()
+        """Run a library call on the worker's library thread (see `LibraryCalls`)."""
         return await self.library.run(work)
 
     async def rank(self, row: RowRequest) -> list[Decision]:
-        """`ArtworkChooser.choose_many` for one request; on PostgreSQL in a shared commit."""
-        if self.library is None:
-            return self.chooser.choose_many(
-                row.title_ids,
-                row.context,
-                event_id=row.event_id,
-                excluded=row.excluded,
-                defer_activation=row.defer_activation,
-                unit_id=row.unit_id,
-            )
+        """`ArtworkChooser.choose_many` for one request, in a commit shared with the ranks
+        that arrive beside it."""
         return await self.library.rank(row)
 
     def verify_key(self, token: str) -> storage.ApiKey | None:
@@ -93,7 +75,6 @@ class ServiceState:
         self._keys.clear()
 
     def close(self) -> None:
-        if self.library is not None:
-            self.library.close()
+        self.library.close()
         self.chooser.close()
         self.log.close()

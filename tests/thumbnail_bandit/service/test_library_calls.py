@@ -1,22 +1,27 @@
-"""`LibraryThread`: ranks that arrive together on a PostgreSQL worker share a commit, and each
-still gets its own answer or its own error."""
+"""`LibraryCalls`: ranks that arrive together share a commit, on the event loop or on a thread
+of their own, and each still gets its own answer or its own error."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
+
 import storage
 from bandit import ArtworkChooser, UnknownTitle
 from bandit.rows import RowRequest
 from storage.decisions import count_decisions
 from tests.thumbnail_bandit.service.conftest import TITLE, seed
-from thumbnail_bandit.service.library_thread import LibraryThread
+from thumbnail_bandit.service.library_calls import LibraryCalls
 from thumbnail_bandit.service.runtime import ServiceState
 from thumbnail_bandit.service.settings import ServiceSettings
 
 
-def test_concurrent_ranks_share_commits_and_keep_their_own_answers(log_url: str) -> None:
+@pytest.mark.parametrize("own_thread", [True, False], ids=["own thread", "event loop"])
+def test_concurrent_ranks_share_commits_and_keep_their_own_answers(
+    log_url: str, own_thread: bool
+) -> None:
     seed(log_url)
     chooser = ArtworkChooser(log_url, reload_every_s=0)
     batches: list[int] = []
@@ -27,7 +32,7 @@ def test_concurrent_ranks_share_commits_and_keep_their_own_answers(log_url: str)
         return choose_rows(rows)
 
     chooser.choose_rows = counted  # type: ignore[method-assign]
-    library = LibraryThread(chooser)
+    library = LibraryCalls(chooser, own_thread=own_thread)
     rows = [RowRequest([TITLE], {"segment": f"s{i % 3}"}, event_id=f"e{i}") for i in range(12)]
     rows[5] = RowRequest(["no-such-title"], {"segment": "s"}, event_id="bad")
 
@@ -60,6 +65,6 @@ def test_only_postgresql_workers_use_a_library_thread(log_url: str) -> None:
     seed(log_url)
     state = ServiceState(ServiceSettings(db=log_url))
     try:  # SQLite's commits do not wait for the disk: there the event loop runs the library
-        assert (state.library is not None) == (state.log.dialect == "postgresql")
+        assert state.library.own_thread == (state.log.dialect == "postgresql")
     finally:
         state.close()

@@ -4,8 +4,8 @@ Every library call goes through `LibraryCalls`, which decides on which thread it
 event loop's on SQLite, a thread of its own on PostgreSQL) and logs ranks that arrive together
 in one commit.
 
-The cost of inline calls on SQLite: while the database stalls (not refuses) a worker answers nothing,
-/healthz included; run several workers behind the load balancer.
+The cost of inline calls on SQLite: while the database stalls (not refuses) a worker answers
+nothing, /healthz included; run several workers behind the load balancer.
 """
 
 from __future__ import annotations

@@ -72,3 +72,42 @@ def test_learn_every_rides_out_an_outage_and_learns_exactly_once(tmp_path: Path)
         learned = [int(n) for n in re.findall(r"learned (\d+)", out.read_text())]
         assert sum(learned) == 50  # each decision once, none twice
         assert "Traceback" not in err.read_text()
+
+
+def test_an_outage_while_reporting_a_round_is_ridden_out_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The round's report reads the log as well (what is still waiting): a server that stops
+    between the round and its report is retried like one that stops during the round, not
+    the end of the loop (CI saw that race once)."""
+    from bandit.errors import LogUnavailable
+    from bandit.learner import LearnReport
+    from thumbnail_bandit.cli import learn as learn_cli
+
+    class Learner:
+        reward = storage.BUILT_IN_REWARD
+        reports = 0
+
+        def waiting(self) -> storage.Waiting:
+            self.reports += 1
+            if self.reports == 1:
+                raise LogUnavailable("the log went away: the server stopped")
+            signal.raise_signal(signal.SIGTERM)  # the loop's own stop, after this report
+            return storage.Waiting(0, 0, 0, None, 0, 0)
+
+    rounds: list[LearnReport] = []
+
+    def one_round(*_: object) -> LearnReport:
+        rounds.append(LearnReport(0, 0, 0, 1, 0, 0))
+        return rounds[-1]
+
+    monkeypatch.setattr(learn_cli, "_learn_once", one_round)
+    monkeypatch.setattr(learn_cli, "BACKOFF_FIRST_S", 0.01)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = learn_cli._keep_learning(None, Learner(), every=0.01, quiet=True)  # type: ignore[arg-type]
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert code == 0 and len(rounds) == 2
+    assert capsys.readouterr().out.count("learned 0") == 2

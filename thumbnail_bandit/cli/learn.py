@@ -152,6 +152,7 @@ def _keep_learning(log_: storage.Log, learner: Learner, every: float, quiet: boo
     while not stop.is_set():
         try:
             report = _learn_once(log_, learner, quiet)
+            _report(report, learner)  # it reads the log too: an outage there is retried alike
         except LogUnavailable as exc:
             wait = min(BACKOFF_MOST_S, BACKOFF_FIRST_S * 2**failures)
             failures += 1
@@ -161,7 +162,6 @@ def _keep_learning(log_: storage.Log, learner: Learner, every: float, quiet: boo
         if failures:
             log.info("the log is back after %d failed attempt(s)", failures)
             failures = 0
-        _report(report, learner)
         stop.wait(every)
     log.info("stopped by a signal; the next run goes on from the head checkpoint")
     return 0

@@ -185,8 +185,7 @@ class VWPolicy(Policy):
         return pmf
 
     def probability_of(self, context: Context, arms: Sequence[Arm], index: int) -> float:
-        """``probabilities(context, arms)[index]``, the same float, without the array (a
-        mixture scores every example it learns this way)."""
+        """``probabilities(context, arms)[index]``, the same float, without the array."""
         actions = [self._action_line(a) for a in arms]
         with self._lock:
             scores = self._run(vw_text.with_shared(self._shared_line(context), actions), False)

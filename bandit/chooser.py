@@ -125,9 +125,9 @@ class ArtworkChooser:
             self._serve_newest_valid()
 
     def _serve_newest_valid(self) -> None:
-        for info in self._log.checkpoints(reward=self.reward_):
-            if info.version <= self.checkpoint_version_:
-                return  # what we serve now is newer than anything else that is valid
+        # Only what is newer than the checkpoint served now: a lineage's history is long.
+        newer = self._log.checkpoints(reward=self.reward_, newer_than=self.checkpoint_version_)
+        for info in newer:
             if info.bad_reason is not None or info.version in self._refused:
                 continue
             try:

@@ -148,13 +148,17 @@ class Learner:
             raise CorruptModel(f"will not build on checkpoint {version}: {exc}; {hint}") from exc
 
     def _start(self) -> _Start:
-        infos = self._log.checkpoints(reward=self.lineage)
-        if not infos:
+        # The head, and the newest good checkpoint when the head is marked bad: two short
+        # reads, not the lineage's whole history before every batch.
+        newest = self._log.checkpoints(reward=self.lineage, limit=1)
+        if not newest:
             return _Start(self.policy_factory(), 0, 0)
-        head = infos[0].version
+        head = newest[0].version
         if self.restart:
             return _Start(self.policy_factory(), head, 0)
-        good = next((i.version for i in infos if i.bad_reason is None), None)
+        if newest[0].bad_reason is not None:
+            newest = self._log.checkpoints(reward=self.lineage, good_only=True, limit=1)
+        good = newest[0].version if newest else None
         if good is None:
             return _Start(self.policy_factory(), head, 0)
         policy, cursor = self._load(good)

@@ -145,18 +145,29 @@ def load_checkpoint(session: Session, version: int, key: bytes | None = None) ->
 
 
 def checkpoint_versions(
-    session: Session, reward: str | None = None
+    session: Session,
+    reward: str | None = None,
+    *,
+    newer_than: int = 0,
+    good_only: bool = False,
+    limit: int | None = None,
 ) -> list[tuple[int, str | None, int, str]]:
-    """Every checkpoint's version, bad mark (None when good), cursor and lineage, newest
-    first; only ``reward``'s lineage when given."""
+    """The checkpoints' versions, bad marks (None when good), cursors and lineages, newest
+    first: only ``reward``'s lineage when given, only versions above ``newer_than``, only
+    good ones with ``good_only``, at most ``limit``. The filters run in the database, so a
+    learner or a chooser that needs the newest few does not read a lineage's whole history."""
     query = select(
         CheckpointRow.version,
         CheckpointRow.bad_reason,
         CheckpointRow.last_seq,
         CheckpointRow.reward,
-    )
+    ).where(CheckpointRow.version > newer_than)
     if reward is not None:
         query = query.where(CheckpointRow.reward == reward)
+    if good_only:
+        query = query.where(CheckpointRow.bad_reason.is_(None))
+    if limit is not None:
+        query = query.limit(limit)
     return [
         (int(v), reason, int(seq), lineage)
         for v, reason, seq, lineage in session.execute(query.order_by(CheckpointRow.version.desc()))

@@ -258,11 +258,22 @@ class Log(FeedbackMethods, ExperimentMethods):
         with self.session() as s:
             return checkpoints.load_checkpoint(s, version, self._checkpoint_key)
 
-    def checkpoints(self, reward: str | None = None) -> list[CheckpointInfo]:
-        """Every checkpoint's version and bad mark, newest first (only ``reward``'s lineage
-        when given)."""
+    def checkpoints(
+        self,
+        reward: str | None = None,
+        *,
+        newer_than: int = 0,
+        good_only: bool = False,
+        limit: int | None = None,
+    ) -> list[CheckpointInfo]:
+        """Checkpoints' versions and bad marks, newest first: only ``reward``'s lineage when
+        given, only versions above ``newer_than``, only good ones with ``good_only``, at most
+        ``limit``."""
         with self.session() as s:
-            return [CheckpointInfo(*row) for row in checkpoints.checkpoint_versions(s, reward)]
+            rows = checkpoints.checkpoint_versions(
+                s, reward, newer_than=newer_than, good_only=good_only, limit=limit
+            )
+            return [CheckpointInfo(*row) for row in rows]
 
     def write_checkpoint(
         self,

@@ -5,7 +5,13 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import CheckpointConflict, CorruptCheckpoint
-from storage.checkpoints import head_checkpoint, head_version, write_checkpoint
+from storage.checkpoints import (
+    checkpoint_versions,
+    head_checkpoint,
+    head_version,
+    mark_checkpoint_bad,
+    write_checkpoint,
+)
 from storage.models import CheckpointRow
 
 
@@ -50,3 +56,27 @@ def test_a_corrupt_checkpoint_is_detected(sessions: sessionmaker[Session]) -> No
         s.execute(update(CheckpointRow).values(model=b"flipped bits"))
     with pytest.raises(CorruptCheckpoint, match="sha256"), sessions() as s:
         head_checkpoint(s)
+
+
+def test_the_newest_checkpoints_are_read_without_the_whole_history(
+    sessions: sessionmaker[Session],
+) -> None:
+    """What a learner reads before each batch and a chooser on each reload: the head, the
+    newest good one, or those above the one it serves, filtered in the database."""
+    for parent in range(6):
+        with sessions.begin() as s:
+            _write(s, parent)
+    with sessions.begin() as s:
+        mark_checkpoint_bad(s, 6, "a test")
+        mark_checkpoint_bad(s, 5, "a test")
+
+    def versions(**filters: object) -> list[int]:
+        with sessions() as s:
+            return [row[0] for row in checkpoint_versions(s, **filters)]  # type: ignore[arg-type]
+
+    assert versions() == [6, 5, 4, 3, 2, 1]
+    assert versions(limit=1) == [6]
+    assert versions(good_only=True, limit=1) == [4]
+    assert versions(newer_than=3) == [6, 5, 4]
+    assert versions(newer_than=6) == []
+    assert versions(reward="another lineage") == []

@@ -223,11 +223,7 @@ def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
         )
         for i in range(LEARN_EVENTS)
     ]
-    rates = {}
-    for name, policy in (("vw", VWPolicy()), ("segment_mix", SegmentMixPolicy())):
-        start = time.perf_counter()
-        policy.learn(examples)
-        rates[name] = LEARN_EVENTS / (time.perf_counter() - start)
+    rates = _learn_rates(examples)
     emit("learn.vw_only_events_per_s", rates["vw"], "events/s")
     emit(
         "learn.default_policy_only_events_per_s",
@@ -253,6 +249,16 @@ def bench_learning(url: str, arms: list[Arm], users: list[Context]) -> None:
     bench_learning_with_signals(url.replace("learn.sqlite", "signals.sqlite"), users, rate)
 
 
+def _learn_rates(examples: list[LearningExample]) -> dict[str, float]:
+    """Examples/s of `VWPolicy.learn` and of the default policy's own, on ``examples``."""
+    rates = {}
+    for name, policy in (("vw", VWPolicy()), ("segment_mix", SegmentMixPolicy())):
+        start = time.perf_counter()
+        policy.learn(examples)
+        rates[name] = len(examples) / (time.perf_counter() - start)
+    return rates
+
+
 def _default_learn_worst_case(arms: list[Arm]) -> None:
     """The same, where no two examples share a context (a per-user feature): the members
     score every example, so this is the floor of the ratio above."""
@@ -266,11 +272,7 @@ def _default_learn_worst_case(arms: list[Arm]) -> None:
         )
         for i in range(LEARN_EVENTS)
     ]
-    rates = {}
-    for name, policy in (("vw", VWPolicy()), ("segment_mix", SegmentMixPolicy())):
-        start = time.perf_counter()
-        policy.learn(examples)
-        rates[name] = LEARN_EVENTS / (time.perf_counter() - start)
+    rates = _learn_rates(examples)
     emit(
         "learn.default_policy_only_events_per_s.every_context_distinct",
         rates["segment_mix"],

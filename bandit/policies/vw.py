@@ -184,15 +184,9 @@ class VWPolicy(Policy):
             pmf = normalised((1.0 - self.floor) * pmf + self.floor / len(pmf))
         return pmf
 
-    def probability_of(self, context: Context, arms: Sequence[Arm], index: int) -> float:
-        """``probabilities(context, arms)[index]``, the same float, without the array."""
-        actions = [self._action_line(a) for a in arms]
-        with self._lock:
-            scores = self._run(vw_text.with_shared(self._shared_line(context), actions), False)
-        return self._pmf_list(scores)[index]
-
     def chosen_probabilities(self, examples: Sequence[LearningExample]) -> list[float]:
-        """Each example's `probability_of` its chosen artwork, from the model as it is now.
+        """Each example's probability of its chosen artwork: its entry of `probabilities`,
+        the same float, from the model as it is now.
 
         A batch repeats (context, candidates) pairs, and with the model fixed the same text
         scores the same: each distinct example text is scored once (a mixture scores every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -169,9 +170,8 @@ def test_one_probability_is_the_pmfs_own_float(settings: dict[str, object]) -> N
     policy.learn(_history(200))
     for ex in _history(50):
         pmf = policy.probabilities(ex.context, ex.arms)
-        assert [policy.probability_of(ex.context, ex.arms, i) for i in range(len(pmf))] == [
-            float(p) for p in pmf
-        ]
+        each_choice = [dataclasses.replace(ex, chosen=i) for i in range(len(pmf))]
+        assert policy.chosen_probabilities(each_choice) == [float(p) for p in pmf]
 
 
 def test_the_fast_vw_path_matches_pyvw_predict() -> None:

@@ -132,7 +132,7 @@ def test_scoring_each_distinct_example_once_learns_what_scoring_every_example_le
     ]
     batched, one_by_one = (SegmentMixPolicy(vw={"exploration": exploration}) for _ in range(2))
     for batch in (history[:200], history[200:]):
-        scored = [one_by_one.vw.probability_of(e.context, e.arms, e.chosen) for e in batch]
+        scored = [float(one_by_one.vw.probabilities(e.context, e.arms)[e.chosen]) for e in batch]
         assert batched.vw.chosen_probabilities(batch) == scored
         thompson = [
             float(one_by_one.thompson.probabilities(e.context, e.arms)[e.chosen]) for e in batch

@@ -37,7 +37,7 @@ from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
 from bandit.records import Arm, LearningExample
-from bandit.reward_definition import rewarded
+from bandit.reward_definition import rewards_under
 
 log = logging.getLogger(__name__)
 
@@ -165,32 +165,45 @@ class Learner:
         return _Start(policy, head, cursor)
 
     def _examples(self, after: int) -> tuple[list[LearningExample], int, int]:
-        rows = rewarded(self._log, self._log.joined(after, limit=self.batch_size), self._definition)
-        artworks = self._log.artworks_by_id({aid for row in rows for aid in row.candidate_ids})
+        built_in = self._definition.name == storage.BUILT_IN_REWARD
+        rows = self._log.learning_rows(after, self.batch_size, decided_at=not built_in)
+        if not rows:
+            return [], 0, after
+        rewards = (
+            rows.rewards
+            if built_in
+            else rewards_under(self._log, rows.event_ids, rows.decision_times(), self._definition)
+        )
+        lists = set(rows.candidate_ids)
+        artworks = self._log.artworks_by_id({aid for ids in lists for aid in ids})
         examples, skipped = [], 0
-        # Logs repeat contexts and candidate sets: each distinct one is validated and built
-        # once per batch (the text of a logged context names it; equal text, equal context).
-        contexts: dict[str, Context] = {}
-        candidates: dict[tuple[int, ...], tuple[Arm, ...]] = {}
-        for row in rows:
-            key = repr(row.context)
-            context = contexts.get(key)
+        # Logs repeat contexts and candidate lists: each distinct one is validated and built
+        # once per batch. The read gives rows with equal logged text one shared object, so
+        # its id is the key (the rows keep every object alive, so no id is reused meanwhile).
+        contexts: dict[int, Context] = {}
+        candidates: dict[int, tuple[Arm, ...]] = {}
+        for event_id, mapping, ids, shown, probability, reward in zip(
+            rows.event_ids,
+            rows.contexts,
+            rows.candidate_ids,
+            rows.artwork_ids,
+            rows.probabilities,
+            rewards,
+            strict=True,
+        ):
+            context = contexts.get(id(mapping))
             if context is None:
                 try:
-                    context = contexts[key] = Context.from_mapping(row.context)
+                    context = contexts[id(mapping)] = Context.from_mapping(mapping)
                 except InvalidContext as exc:
-                    log.warning("event %s: not learned: %s", row.event_id, exc)
+                    log.warning("event %s: not learned: %s", event_id, exc)
                     skipped += 1
                     continue
-            arms = candidates.get(row.candidate_ids)
+            arms = candidates.get(id(ids))
             if arms is None:
-                arms = candidates[row.candidate_ids] = tuple(
-                    Arm(aid, artworks[aid].features) for aid in row.candidate_ids
-                )
-            examples.append(
-                LearningExample(context, arms, row.chosen_index, row.probability, row.reward)
-            )
-        return examples, skipped, (rows[-1].seq if rows else after)
+                arms = candidates[id(ids)] = tuple(Arm(aid, artworks[aid].features) for aid in ids)
+            examples.append(LearningExample(context, arms, ids.index(shown), probability, reward))
+        return examples, skipped, rows.seqs[-1]
 
     def run_once(self, progress: Progress | None = None) -> LearnReport:
         """Join, then learn everything joined so far into new checkpoints.

@@ -94,22 +94,33 @@ def rewarded(
     rows: Sequence[storage.JoinedExample],
     definition: storage.RewardDefinition,
 ) -> list[storage.JoinedExample]:
-    """Joined rows with their rewards under ``definition``, made from the signals each
-    decision received before its join (later ones are late: never learned, so never scored
-    either); the built-in ``reward`` is the reward as joined."""
+    """Joined rows with their rewards under ``definition`` (`rewards_under`); under the
+    built-in ``reward``, the reward as joined."""
     if definition.name == storage.BUILT_IN_REWARD or not rows:
         return list(rows)
+    rewards = rewards_under(
+        log, [row.event_id for row in rows], [row.created_at for row in rows], definition
+    )
+    return [dataclasses.replace(row, reward=r) for row, r in zip(rows, rewards, strict=True)]
+
+
+def rewards_under(
+    log: storage.Log,
+    event_ids: Sequence[str],
+    decided_at: Sequence[datetime],
+    definition: storage.RewardDefinition,
+) -> list[float]:
+    """The rewards under ``definition`` of these joined decisions (made at ``decided_at``),
+    from the signals each received before its join: later ones are late, never learned, so
+    never scored either."""
     expression = RewardExpression.parse(definition.expression)
-    signals = log.signals_for([row.event_id for row in rows])
+    signals = log.signals_for(event_ids)
     return [
-        dataclasses.replace(
-            row,
-            reward=reward_from(
-                definition,
-                row.created_at,
-                [s for s in signals.get(row.event_id, ()) if not s.late],
-                expression,
-            ),
+        reward_from(
+            definition,
+            at,
+            [s for s in signals.get(event_id, ()) if not s.late],
+            expression,
         )
-        for row in rows
+        for event_id, at in zip(event_ids, decided_at, strict=True)
     ]

@@ -49,6 +49,7 @@ from storage.ids import (
     UNIT_ID,
     IdRule,
 )
+from storage.learning_rows import LearningRows
 from storage.log import CheckpointInfo, Log
 from storage.opening import open_log, using_log
 from storage.queries import JoinedFilter
@@ -113,6 +114,7 @@ __all__ = [
     "InvalidSignal",
     "JoinedExample",
     "JoinedFilter",
+    "LearningRows",
     "Log",
     "LogNotFound",
     "LoggedDecision",

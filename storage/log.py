@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage import activation, apprentice, catalog, checkpoints, join, keys, log_settings, salts
 from storage.experiment_log import ExperimentMethods
 from storage.feedback_log import ACTIVE_REWARD, FeedbackMethods
+from storage.learning_rows import LearningRows, learning_rows
 from storage.queries import (
     JoinedFilter,
     decision_for_event,
@@ -225,6 +226,14 @@ class Log(FeedbackMethods, ExperimentMethods):
         """Joined examples with ``seq > after_seq``, in sequence order."""
         with self.session() as s:
             return joined_examples(s, after_seq, limit, where)
+
+    def learning_rows(
+        self, after_seq: int, limit: int, *, decided_at: bool = False
+    ) -> LearningRows:
+        """The learner's read: joined rows with ``seq > after_seq``, with only what learning
+        uses (`storage.learning_rows`)."""
+        with self.session() as s:
+            return learning_rows(s, after_seq, limit, decided_at=decided_at)
 
     def replay_sums(
         self, table: dict[str, dict[str, float]], where: JoinedFilter | None = None

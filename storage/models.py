@@ -86,7 +86,8 @@ class ArtworkRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_reward_deadline", "reward_deadline"),)
+    # The join's order and filter: it picks a matured batch from this index alone.
+    __table_args__ = (Index("ix_decisions_maturity", "reward_deadline", "event_id", "activated"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime]

@@ -101,7 +101,7 @@ def joined_examples(
     # Core, on the session's connection: column rows need none of the ORM's loading; fetched
     # at once and unpacked by position (per-row fetches and named access cost a third more).
     rows = session.connection().execute(query).all()
-    contexts, ids, pmfs = _memo(json.loads), _memo(_tuple), _memo(_tuple)
+    contexts, ids, pmfs = decode_once(), decode_tuple_once(), decode_tuple_once()
     return [
         JoinedExample(
             seq=seq,
@@ -134,9 +134,19 @@ def joined_examples(
     ]
 
 
+def decode_once() -> Callable[[str], Any]:
+    """A JSON decoder that runs once per distinct text. Rows with equal text share one
+    value: the records type it read-only (a context is a ``Mapping``), and nothing writes
+    to it."""
+    return _memo(json.loads)
+
+
+def decode_tuple_once() -> Callable[[str], tuple[Any, ...]]:
+    """The same, for a JSON list read as a tuple."""
+    return _memo(_tuple)
+
+
 def _memo(decode: Callable[[str], Any]) -> Callable[[str], Any]:
-    """``decode``, run once per distinct text. Rows with equal text share one value: the
-    records type it read-only (a context is a ``Mapping``), and nothing writes to it."""
     seen: dict[str, Any] = {}
 
     def decoded(text: str) -> Any:

@@ -240,3 +240,33 @@ def test_thompson_caches_its_pmf_exactly_and_relearns_it_after_learning() -> Non
     assert policy.probabilities(Context("a"), arms).tolist() == first.tolist()
     policy.learn([LearningExample(Context("a"), tuple(arms), 2, 1 / 3, 1.0)] * 20)
     assert policy.probabilities(Context("a"), arms).tolist() != first.tolist()
+
+
+@pytest.mark.parametrize("name", ["vw", "segment_mix"])
+def test_a_restored_policy_makes_no_workspace_it_would_throw_away(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A VW workspace is made on first use: restoring from a checkpoint loads the saved one
+    and makes no fresh one first (it cost as much as the load). The restored policy serves
+    what the saved one served."""
+    arms = [Arm(1, {"brightness": 0.2}), Arm(2, {"brightness": 0.9})]
+    trained = build_policy(name, {})
+    trained.learn(
+        [LearningExample(Context("s"), tuple(arms), i % 2, 0.5, float(i % 2)) for i in range(50)]
+    )
+    state, args = trained.save(), trained.describe_args()
+    made: list[str] = []
+    real = VWPolicy._workspace
+
+    def counted(vw_args: str) -> Workspace:
+        made.append(vw_args)
+        return real(vw_args)
+
+    monkeypatch.setattr(VWPolicy, "_workspace", staticmethod(counted))
+    restored = restore_policy(name, args, state)
+    pmf = restored.probabilities(Context("s"), arms)
+    assert made == []
+    assert np.array_equal(pmf, trained.probabilities(Context("s"), arms))
+    fresh = build_policy(name, {})
+    fresh.probabilities(Context("s"), arms)
+    assert len(made) == 1  # a new policy makes its workspace when first asked

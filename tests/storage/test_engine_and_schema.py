@@ -326,3 +326,28 @@ def test_a_log_at_0005_upgrades_with_its_checkpoints_in_the_built_in_lineage(
         downgrade(log.engine, "0005")
         upgrade(log.engine)
         assert [i.version for i in log.checkpoints()] == [4, 2, 1]
+
+
+def test_a_log_at_0007_upgrades_to_the_join_index_and_joins_the_same(log_url: str) -> None:
+    """0008 swaps the decisions' deadline index for one the join reads alone; the rows and
+    what the join picks stay as they were, down and up again."""
+    from sqlalchemy.orm import sessionmaker
+
+    from storage.schema import downgrade
+
+    def indexes(log: Log) -> set[str]:
+        with log.engine.connect() as conn:
+            return {str(ix["name"]) for ix in inspect(conn).get_indexes("decisions")}
+
+    with open_log(log_url, create=True) as log:
+        ids = seed_title(sessionmaker(log.engine))
+        log.record_decisions([decision(f"e{i}", ids) for i in range(3)])
+        downgrade(log.engine, "0007")
+        assert "ix_decisions_reward_deadline" in indexes(log)
+        assert "ix_decisions_maturity" not in indexes(log)
+    with open_log(log_url) as log:  # migrates to head
+        assert "ix_decisions_maturity" in indexes(log)
+        assert "ix_decisions_reward_deadline" not in indexes(log)
+        log.record_decisions([decision("e3", ids)])
+        assert log.join_matured(now=decision("x", ids).reward_deadline) == 4
+        assert [row.event_id for row in log.joined()] == ["e0", "e1", "e2", "e3"]

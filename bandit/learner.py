@@ -23,6 +23,7 @@ marked is refused with `CorruptModel`, naming it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -33,6 +34,7 @@ from pathlib import Path
 import storage
 from bandit.context import Context
 from bandit.errors import CorruptModel, InvalidContext
+from bandit.join_beside import JoinBeside
 from bandit.log_boundary import log_errors
 from bandit.policies.base import Policy
 from bandit.policies.registry import default_policy, restore_policy
@@ -164,14 +166,21 @@ class Learner:
         policy, cursor = self._load(good)
         return _Start(policy, head, cursor)
 
-    def _examples(self, after: int) -> tuple[list[LearningExample], int, int]:
+    def _read(self, joining: JoinBeside, after: int) -> storage.LearningRows:
+        """The batch after ``after``: a full one, or what there is once the join is done, so
+        the batches are the ones a learner that joined everything first would read."""
+        joining.wait_for(after + self.batch_size)
         built_in = self._definition.name == storage.BUILT_IN_REWARD
-        rows = self._log.learning_rows(after, self.batch_size, decided_at=not built_in)
+        return self._log.learning_rows(after, self.batch_size, decided_at=not built_in)
+
+    def _examples(
+        self, rows: storage.LearningRows, after: int
+    ) -> tuple[list[LearningExample], int, int]:
         if not rows:
             return [], 0, after
         rewards = (
             rows.rewards
-            if built_in
+            if self._definition.name == storage.BUILT_IN_REWARD
             else rewards_under(self._log, rows.event_ids, rows.decision_times(), self._definition)
         )
         lists = set(rows.candidate_ids)
@@ -217,14 +226,21 @@ class Learner:
 
     def _run_once(self, progress: Progress | None) -> LearnReport:
         self._definition = self._log.reward_definition(self.reward)  # a new version counts
-        joined = self.join()
-        learned = skipped = conflicts = 0
-        total: int | None = None
+        with JoinBeside(self._log, self.clock(), self.reward_window) as joining:
+            report = self._learn(joining, progress)
+        return dataclasses.replace(report, joined=joining.joined)
+
+    def _learn(self, joining: JoinBeside, progress: Progress | None) -> LearnReport:
+        """Learn batch after batch while ``joining`` joins; its count goes in afterwards."""
+        joined = learned = skipped = conflicts = 0
+        first_cursor: int | None = None
         while True:
             start = self._start()
-            if total is None:
-                total = max(0, self._log.last_joined_seq() - start.cursor)
-            examples, skipped_now, last = self._examples(start.cursor)
+            if first_cursor is None:
+                first_cursor = start.cursor
+            rows = self._read(joining, start.cursor)
+            total = max(0, self._log.last_joined_seq() - first_cursor)
+            examples, skipped_now, last = self._examples(rows, start.cursor)
             if last == start.cursor and not (self.restart and start.parent):
                 return LearnReport(joined, learned, skipped, start.parent, start.cursor, conflicts)
             start.policy.learn(examples)

@@ -28,6 +28,10 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 Durability = Literal["normal", "full"]
 
+#: The execution option of connections that only read (`storage.Log.session`): on SQLite
+#: their transactions begin deferred, without the write lock.
+READ_ONLY = "thumbnail_bandit_read_only"
+
 _PASSWORD = re.compile(r"(?P<head>//[^/@:\s]*:)[^@/]*@")
 
 HOW_TO_CREATE = (
@@ -155,8 +159,11 @@ def _configure_sqlite(engine: Engine, path: Path, durability: Durability) -> Non
         # IMMEDIATE takes the write lock up front: SQLite is single-writer, and a deferred
         # transaction that later upgrades to a writer can fail with SQLITE_BUSY regardless of
         # busy_timeout. This is also what makes the join sequence single-writer on SQLite.
+        # A read-only session (`READ_ONLY`) never upgrades, so it begins deferred: in WAL
+        # mode it reads its snapshot while a writer commits, instead of queueing behind it.
         check_same_file(path, conn.connection.info.get("file_id"))
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_log_engine(

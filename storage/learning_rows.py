@@ -73,8 +73,14 @@ def learning_rows(
         .order_by(j.seq)
         .limit(limit)
     )
-    rows = session.connection().execute(query).all()
-    columns = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in range(8)]
+    columns: list[list[Any]] = [[] for _ in range(8)]
+    # Slice by slice: the driver's rows die as they become columns, instead of living for
+    # the whole read, where the garbage collector would move them to its oldest generation
+    # and so bring on a full collection sooner (60-110 ms in a process holding 150,000
+    # objects, measured in issue 30).
+    for part in session.connection().execute(query).partitions(500):
+        for column, values in zip(columns, zip(*part, strict=True), strict=True):
+            column.extend(values)
     seqs, event_ids, contexts, candidates, artwork_ids, probabilities, rewards, times = columns
     context_of, candidates_of = decode_once(), decode_tuple_once()
     return LearningRows(

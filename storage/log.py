@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import activation, apprentice, catalog, checkpoints, join, keys, log_settings, salts
+from storage.engine import READ_ONLY
 from storage.experiment_log import ExperimentMethods
 from storage.feedback_log import ACTIVE_REWARD, FeedbackMethods
 from storage.learning_rows import LearningRows, learning_rows
@@ -75,12 +76,17 @@ class Log(FeedbackMethods, ExperimentMethods):
         """The log's URL, with any password hidden: safe to print."""
         self._checkpoint_key = checkpoint_key
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     # --- sessions: the caller owns them; these hand one out ------------------------------
 
     def session(self) -> Session:
-        """A session for reads (the caller closes it)."""
-        return self._sessions()
+        """A session for reads only (the caller closes it). On SQLite it does not take the
+        write lock, so it never waits for a writer nor holds one up; a write in it may fail
+        with "database is locked", so write in `transaction`."""
+        return self._read_sessions()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -207,13 +213,21 @@ class Log(FeedbackMethods, ExperimentMethods):
     def join_matured(self, now: datetime | None = None, window: timedelta | None = None) -> int:
         """Join every decision whose reward window has closed (or, given ``window``, that was
         made at least that long ago), in batches; returns how many."""
-        total = 0
+        return sum(self.join_batches(now, window))
+
+    def join_batches(
+        self, now: datetime | None = None, window: timedelta | None = None
+    ) -> Iterator[int]:
+        """`join_matured` a batch at a time: each batch is committed before its count is
+        yielded, and the last is the first short of a full batch (it may be 0)."""
         while True:
             with self.transaction() as s:
-                joined = join.join_matured(s, now=now or datetime.now(UTC), window=window)
-            total += joined
+                joined = join.join_matured(
+                    s, now=now or datetime.now(UTC), limit=join.JOIN_BATCH, window=window
+                )
+            yield joined
             if joined < join.JOIN_BATCH:
-                return total
+                return
 
     def last_joined_seq(self) -> int:
         """The newest join sequence number, 0 before the first join."""

@@ -46,6 +46,10 @@ def translate(exc: BaseException, *, disconnect: bool = False) -> StorageError |
     if isinstance(exc, UnicodeError):
         # sqlite3 and psycopg both refuse lone surrogates while encoding a parameter.
         return RejectedValue(f"the log refused a value: text is not valid Unicode ({reason})")
+    if isinstance(exc, OverflowError):
+        # sqlite3 refuses an integer beyond 64 bits while binding it (a version or id that
+        # a user typed); PostgreSQL's own refusal arrives as a DataError below.
+        return RejectedValue(f"the log refused a value: a number out of range ({reason})")
     module = type(exc).__module__
     if module.startswith("sqlite3") or isinstance(exc, sqlite3.Error):
         return _sqlite(exc, reason)
@@ -61,7 +65,7 @@ _MISSING_DATABASE = re.compile(r'database "([^"]+)" does not exist')
 def _sqlite(exc: BaseException, reason: str) -> StorageError:
     if isinstance(exc, sqlite3.IntegrityError):
         return ConflictingRecord(f"the log refused a row: {reason}")
-    if isinstance(exc, sqlite3.DataError | sqlite3.ProgrammingError | OverflowError):
+    if isinstance(exc, sqlite3.DataError | sqlite3.ProgrammingError):
         return RejectedValue(f"the log refused a value: {reason}")
     # OperationalError and DatabaseError: full disk, file-size limit, I/O error, a file that
     # is not (or no longer) a database, a lock held too long. None is the caller's input.

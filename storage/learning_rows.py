@@ -3,8 +3,8 @@
 `storage.queries.joined_examples` gives a joined row whole (pmf, policy version, title) as one
 record, for replay and audits. The learner reads every joined row once, at the log's full
 rate, so its read leaves those out, and gives columns instead of a record per row: a record per
-row is one more object per event for the garbage collector to scan, and at 20,000 events a
-batch that alone set off a full collection (60-70 ms here; measured in issue 30).
+row is one more object per event for the garbage collector to track. Measured in issue 30:
+20,000 rows read in 0.08-0.10 s, against 0.17-0.26 s for the whole records.
 """
 
 from __future__ import annotations
@@ -74,10 +74,10 @@ def learning_rows(
         .limit(limit)
     )
     columns: list[list[Any]] = [[] for _ in range(8)]
-    # Slice by slice: the driver's rows die as they become columns, instead of living for
-    # the whole read, where the garbage collector would move them to its oldest generation
-    # and so bring on a full collection sooner (60-110 ms in a process holding 150,000
-    # objects, measured in issue 30).
+    # Slice by slice: the driver's rows die as they become columns instead of living for the
+    # whole read, so fewer reach the collector's oldest generation, whose full collections
+    # cost 60-130 ms in a process of 150,000 objects. Young-generation passes per 20,000
+    # events fell from 97 to 35 (issue 30).
     for part in session.connection().execute(query).partitions(500):
         for column, values in zip(columns, zip(*part, strict=True), strict=True):
             column.extend(values)

@@ -26,12 +26,17 @@ class Clock:
 def share_salt(source: Log, target: Log) -> None:
     """Give ``target`` the sampling salt of ``source``, so the same event ids draw alike in
     both logs (each log makes its own secret salt when it is created)."""
+    set_salt(target, source.sampling_salt().secret)
+
+
+def set_salt(log: Log, secret: str) -> None:
+    """Give ``log`` this sampling salt: its draws and experiment assignments are then fixed
+    by the event and unit ids alone, as in a test with a fixed seed."""
     from sqlalchemy import update
 
     from storage.models import SamplingSaltRow
 
-    secret = source.sampling_salt().secret
-    with target.transaction() as s:
+    with log.transaction() as s:
         s.execute(update(SamplingSaltRow).values(secret=secret))
 
 

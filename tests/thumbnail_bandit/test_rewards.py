@@ -147,3 +147,23 @@ def test_learn_and_activate_a_definition_from_the_command_line(tmp_path: Path) -
     assert activated.returncode == 0 and "serving 'quality'" in activated.stdout
     listed = _cli("rewards", "list", "--db", db).stdout.splitlines()
     assert [line.split("\t")[0] for line in listed] == ["  reward v0", "* quality v1"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["rewards", "show", "reward", "--version", str(10**20)],
+        ["rewards", "show", "quality", "--version", str(-(10**20))],
+        ["checkpoints", "mark-bad", str(10**20), "--reason", "typo"],
+    ],
+    ids=["version too big", "version too small", "checkpoint too big"],
+)
+def test_a_number_beyond_the_log_is_one_line_not_an_internal_error(
+    tmp_path: Path, args: list[str]
+) -> None:
+    db = str(tmp_path / "log.sqlite")
+    assert _cli("create", "--db", db).returncode == 0
+    result = _cli(*args, "--db", db)
+    assert result.returncode == 1, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "out of range" in line and "internal error" not in line

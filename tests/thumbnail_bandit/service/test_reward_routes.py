@@ -105,3 +105,14 @@ def test_activating_a_definition_switches_what_the_service_serves(fresh: Service
     assert ranked.json()["decisions"][0]["policy_version"].endswith(f":{quality_head}")
     with storage.open_log(fresh.url) as log:
         assert log.active_reward() == "quality"
+
+
+@pytest.mark.parametrize("version", [10**20, -(10**20)])
+def test_a_version_beyond_the_log_is_a_problem(service: Service, version: int) -> None:
+    """Found by the OpenAPI fuzzer: SQLite's driver cannot bind it, and that was a 500."""
+    got = service.client.get(
+        f"/v1/rewards/quality?version={version}", headers=bearer(service.keys.admin)
+    )
+    assert got.status_code == 422, got.text
+    assert got.headers["content-type"] == "application/problem+json"
+    assert "out of range" in got.json()["detail"]
